@@ -1,0 +1,42 @@
+# `make run` starts the platform locally; `make test` runs the whole suite. Both create .venv when needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export AIRFLOW_HOME := $(CURDIR)/.airflow
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
+export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS := admin:admin
+PORT ?= 8080
+
+.PHONY: install run test lint clean
+
+$(BIN)/integrations: requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+install: $(BIN)/integrations
+
+tests/servers/oauth2/node_modules: tests/servers/oauth2/package-lock.json
+	cd tests/servers/oauth2 && npm ci --no-audit --no-fund --silent
+	touch $@
+
+run: install
+	mkdir -p $(AIRFLOW_HOME) dags plugins
+	@echo "Airflow UI and API: http://127.0.0.1:$(PORT)  (log in as admin; the password is in"
+	@echo "  $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated once Airflow has started)"
+	PATH="$(CURDIR)/$(BIN):$$PATH" AIRFLOW__API__PORT=$(PORT) $(BIN)/airflow standalone
+
+test: install tests/servers/oauth2/node_modules
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -n 2 -q
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) $(AIRFLOW_HOME)

@@ -1,0 +1,41 @@
+"""Auth mechanisms, one small `requests` auth class each; `build_auth` is the one place that picks the class."""
+
+from __future__ import annotations
+
+from connectors.runtime.auth.base import AppAuth, AuthContext
+from connectors.runtime.auth.oauth2 import OAuth2Auth
+from connectors.runtime.auth.session import SessionAuth
+from connectors.runtime.auth.static import ApiKeyAuth, BasicAuth, DigestAuth, NoAuth
+from connectors.runtime.auth.token_store import (
+    FileTokenStore,
+    MemoryTokenStore,
+    TokenSet,
+    TokenStore,
+)
+
+AUTH_CLASSES: dict[str, type[AppAuth]] = {
+    "none": NoAuth,
+    "basic": BasicAuth,
+    "digest": DigestAuth,
+    "api_key": ApiKeyAuth,
+    "session": SessionAuth,
+    "oauth2": OAuth2Auth,
+}
+
+
+def build_auth(context: AuthContext) -> AppAuth:
+    """The auth object for a connection, chosen by the spec's `type`."""
+    return AUTH_CLASSES[context.spec.type](context)  # type: ignore[attr-defined]
+
+
+__all__ = [
+    "AppAuth",
+    "AuthContext",
+    "FileTokenStore",
+    "MemoryTokenStore",
+    "OAuth2Auth",
+    "SessionAuth",
+    "TokenSet",
+    "TokenStore",
+    "build_auth",
+]

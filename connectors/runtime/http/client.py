@@ -1,0 +1,188 @@
+"""The HTTP client of one connection to one app version: auth, rate limit, retries, typed errors, one log line
+per attempt."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from connectors.runtime.auth import (
+    AppAuth,
+    AuthContext,
+    MemoryTokenStore,
+    TokenStore,
+    build_auth,
+)
+from connectors.runtime.errors import (
+    AuthExpiredError,
+    PermanentError,
+    RateLimitedError,
+    RetryableError,
+    excerpt_of,
+    parse_retry_after,
+)
+from connectors.runtime.http.rate_limit import TokenBucket, bucket_for, parse_call_limit
+from connectors.runtime.http.request import RenderedRequest
+from connectors.runtime.http.retry import call_with_retries
+from connectors.runtime.redaction import (
+    install_log_redaction,
+    redact,
+    redact_query,
+    register_secret,
+)
+from connectors.runtime.templating import render_text
+from connectors.runtime.values import resolve_values
+from connectors.spec.app import AppVersionSpec
+
+log = logging.getLogger("connectors.http")
+
+
+@dataclass(frozen=True)
+class ConnectionValues:
+    """One client's connection to one app: credential values and custom property values."""
+
+    connection_id: str
+    credentials: Mapping[str, Any] = field(default_factory=dict)
+    properties: Mapping[str, Any] = field(default_factory=dict)
+
+
+class AppClient:
+    """Sends requests for one connection of one app version."""
+
+    def __init__(
+        self,
+        spec: AppVersionSpec,
+        connection: ConnectionValues,
+        environment: Mapping[str, Any] | None = None,
+        token_store: TokenStore | None = None,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        install_log_redaction()
+        self.spec, self.connection, self._sleep = spec, connection, sleep
+        self.properties = resolve_values(spec.properties, connection.properties, f"properties of {spec.ref}")
+        self.env = resolve_values(spec.environment, environment or {}, f"environment of {spec.ref}")
+        register_secret(*(self.properties[n] for n, p in spec.properties.items() if p.type == "secret"))
+        register_secret(*(self.env[n] for n, v in spec.environment.items() if v.secret))
+        self.session = session or requests.Session()
+        self.base_url = render_text(spec.base_url, {"properties": self.properties, "env": self.env})
+        self.auth: AppAuth = build_auth(
+            AuthContext(
+                spec=spec.auth,
+                connection_id=connection.connection_id,
+                credentials=connection.credentials,
+                properties=self.properties,
+                env=self.env,
+                token_store=token_store or MemoryTokenStore(),
+                send=self.send_unauthenticated,
+                app_ref=spec.ref,
+                base_url=self.base_url,
+            )
+        )
+        self.bucket: TokenBucket | None = (
+            bucket_for(spec.ref, connection.connection_id, spec.rate_limit) if spec.rate_limit else None
+        )
+        self._secret_query = list(getattr(spec.auth, "query", {}))
+
+    def template_context(self, **extra: Any) -> dict[str, Any]:
+        return {**self.auth.template_context(), **extra}
+
+    def send(self, request: RenderedRequest) -> requests.Response:
+        """Send with auth, under the rate limit, retrying what can be retried; typed error otherwise."""
+        attempts = itertools.count(1)
+        return call_with_retries(
+            lambda: self._attempt(request, self.auth, request.as_kwargs(), next(attempts)), self.spec.retry, self._sleep
+        )
+
+    def send_unauthenticated(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """Login and token calls: retried like any call, but a 4xx is returned for the auth to judge."""
+        request, auth, attempts = RenderedRequest(method=method, url=url), kwargs.pop("auth", None), itertools.count(1)
+        return call_with_retries(
+            lambda: self._attempt(request, auth, kwargs, next(attempts)), self.spec.retry, self._sleep
+        )
+
+    def _attempt(self, request: RenderedRequest, auth: Any, kwargs: dict[str, Any], attempt: int) -> requests.Response:
+        response = self._send_once(request.method, request.url, auth, kwargs, attempt)
+        if isinstance(auth, AppAuth) and auth.signals_expiry(response):
+            auth.renew()
+            response = self._send_once(request.method, request.url, auth, kwargs, attempt)
+            if auth.signals_expiry(response):
+                raise AuthExpiredError(
+                    "credentials refused again after renewing them; the connection needs reconnecting",
+                    method=request.method,
+                    url=self._loggable(response.url),
+                    status=response.status_code,
+                    excerpt=excerpt_of(response),
+                )
+        self._classify(request.method, response, auth_applied=isinstance(auth, AppAuth))
+        return response
+
+    def _send_once(self, method: str, url: str, auth: Any, kwargs: dict[str, Any], attempt: int) -> requests.Response:
+        if self.bucket:
+            self.bucket.acquire()
+        timeout = (self.spec.timeouts.connect, self.spec.timeouts.read)
+        started = time.monotonic()
+        try:
+            response = self.session.request(method, url, auth=auth, timeout=timeout, **kwargs)
+        except requests.Timeout as exc:
+            self._log(method, url, None, started, attempt, type(exc).__name__)
+            raise RetryableError(f"timed out: {type(exc).__name__}", method=method, url=self._loggable(url)) from None
+        except requests.ConnectionError as exc:
+            self._log(method, url, None, started, attempt, type(exc).__name__)
+            raise RetryableError("connection failed", method=method, url=self._loggable(url)) from exc
+        self._log(method, response.url, response.status_code, started, attempt)
+        self._observe_rate_headers(response)
+        return response
+
+    def _observe_rate_headers(self, response: requests.Response) -> None:
+        header = self.spec.rate_limit.header if self.spec.rate_limit else None
+        if header and self.bucket:
+            usage = parse_call_limit(response.headers.get(header.name))
+            if usage:
+                self.bucket.observe_usage(*usage)
+
+    def _classify(self, method: str, response: requests.Response, auth_applied: bool) -> None:
+        status = response.status_code
+        if status < 400:
+            return
+        kwargs: dict[str, Any] = {
+            "method": method,
+            "url": self._loggable(response.url),
+            "status": status,
+            "excerpt": excerpt_of(response),
+        }
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        if status == 429:
+            raise RateLimitedError("rate limited", retry_after=retry_after, **kwargs)
+        if status in self.spec.retry.statuses or (status >= 500 and status != 501):
+            raise RetryableError("server error", retry_after=retry_after, **kwargs)
+        if status == 401 and auth_applied:
+            raise AuthExpiredError("credentials refused; the connection needs reconnecting", **kwargs)
+        if auth_applied:
+            raise PermanentError("request refused", **kwargs)
+
+    def _loggable(self, url: str) -> str:
+        return redact(redact_query(url, self._secret_query))
+
+    def _log(
+        self, method: str, url: str, status: int | None, started: float, attempt: int, error: str | None = None
+    ) -> None:
+        duration_ms = round((time.monotonic() - started) * 1000, 1)
+        fields = {
+            "app": self.spec.ref,
+            "connection": self.connection.connection_id,
+            "method": method,
+            "url": self._loggable(url),
+            "status": status,
+            "duration_ms": duration_ms,
+            "attempt": attempt,
+        }
+        if error:
+            fields["error"] = error
+        log.info(" ".join(f"{key}={value}" for key, value in fields.items()), extra={"http": fields})

@@ -1,0 +1,81 @@
+"""Proactive rate limiting: one token bucket per (app, connection), corrected by the app's usage header."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from connectors.spec.app import RateLimitSpec
+
+
+class TokenBucket:
+    """`rate` tokens per second up to `capacity`; `acquire` waits for one token."""
+
+    def __init__(
+        self,
+        rate: float,
+        capacity: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.rate, self.capacity = rate, capacity
+        self._tokens, self._clock, self._sleep = capacity, clock, sleep
+        self._updated = clock()
+        self._lock = threading.Lock()
+
+    def _refill(self) -> None:
+        now = self._clock()
+        self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
+        self._updated = now
+
+    def acquire(self) -> float:
+        """Take one token, sleeping until one is available; returns the seconds waited."""
+        waited = 0.0
+        while True:
+            with self._lock:
+                self._refill()
+                if self._tokens >= 1:
+                    self._tokens -= 1
+                    return waited
+                delay = (1 - self._tokens) / self.rate
+            self._sleep(delay)
+            waited += delay
+
+    def observe_usage(self, used: float, limit: float) -> None:
+        """The app says `used` of `limit` is taken: never believe we have more left than it does."""
+        if limit <= 0:
+            return
+        with self._lock:
+            self._refill()
+            self._tokens = min(self._tokens, self.capacity * (limit - used) / limit)
+
+    @property
+    def available(self) -> float:
+        with self._lock:
+            self._refill()
+            return self._tokens
+
+
+_buckets: dict[tuple[str, str], TokenBucket] = {}
+_buckets_lock = threading.Lock()
+
+
+def bucket_for(app_ref: str, connection_id: str, spec: RateLimitSpec) -> TokenBucket:
+    """The process-wide bucket of one (app, connection): every client of that pair shares it."""
+    with _buckets_lock:
+        key = (app_ref, connection_id)
+        if key not in _buckets:
+            _buckets[key] = TokenBucket(spec.requests_per_second, spec.burst)
+        return _buckets[key]
+
+
+def parse_call_limit(value: str | None) -> tuple[float, float] | None:
+    """`32/40` -> (32, 40); None if absent or malformed."""
+    if not value or "/" not in value:
+        return None
+    used, _, limit = value.partition("/")
+    try:
+        return float(used), float(limit)
+    except ValueError:
+        return None

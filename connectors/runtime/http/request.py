@@ -1,0 +1,56 @@
+"""Turn a request template into concrete `requests` arguments."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from connectors.runtime.errors import ConfigurationError
+from connectors.runtime.templating import TemplateError, render_text, render_value
+from connectors.spec.base import RequestSpec
+
+
+@dataclass(frozen=True)
+class RenderedRequest:
+    method: str
+    url: str
+    params: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    json: Any = None
+    data: dict[str, Any] | None = None
+
+    def as_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"params": self.params, "headers": self.headers}
+        if self.json is not None:
+            kwargs["json"] = self.json
+        if self.data is not None:
+            kwargs["data"] = self.data
+        return kwargs
+
+
+def join_url(base_url: str, url: str) -> str:
+    """An absolute `url` is kept; a path is appended to `base_url`."""
+    if url.startswith(("http://", "https://")):
+        return url
+    if not base_url:
+        raise ConfigurationError(f"relative URL {url!r} needs a base URL")
+    return base_url.rstrip("/") + "/" + url.lstrip("/")
+
+
+def render_request(spec: RequestSpec, context: Mapping[str, Any], base_url: str = "") -> RenderedRequest:
+    """Render every template of `spec`; query parameters whose value renders to None are left out."""
+    try:
+        params = render_value(spec.params, context)
+        if not isinstance(params, dict):
+            raise ConfigurationError(f"query parameters must render to a mapping, got {type(params).__name__}")
+        return RenderedRequest(
+            method=spec.method,
+            url=join_url(base_url, render_text(spec.url, context)),
+            params={name: value for name, value in params.items() if value is not None},
+            headers={name: render_text(value, context) for name, value in spec.headers.items()},
+            json=render_value(spec.json_body, context),
+            data=render_value(spec.form, context),
+        )
+    except TemplateError as exc:
+        raise ConfigurationError(str(exc)) from exc

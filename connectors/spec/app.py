@@ -1,0 +1,119 @@
+"""The app version: the root of one `connectors/apps/<key>/<version>.yaml` file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from connectors.spec.actions import ActionSpec, SearchSpec
+from connectors.spec.auth import AuthSpec
+from connectors.spec.base import SpecModel, TypedFieldSpec, describe_type_mismatch
+from connectors.spec.triggers import TriggerSpec
+
+SEMVER = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?$"
+KEY = r"^[a-z][a-z0-9_]*$"
+
+
+class AppMetaSpec(SpecModel):
+    key: str = Field(pattern=KEY, description="Lower-case identifier, also the folder name.")
+    name: str
+    description: str | None = None
+    category: Literal["marketplace", "cart", "shipping", "pos", "erp", "fulfilment", "generic"]
+
+
+class DeprecationSpec(SpecModel):
+    sunset: dt.date = Field(description="From this date workflows on this version stop running.")
+    replacement: str | None = Field(default=None, pattern=SEMVER)
+    reason: str | None = None
+
+
+class PropertySpec(TypedFieldSpec):
+    """A custom property: a typed client setting whose value lives in the connection."""
+
+    type: Literal["string", "integer", "boolean", "choice", "secret"] = "string"  # type: ignore[assignment]
+
+
+class EnvironmentVariableSpec(SpecModel):
+    """A per-version setting or secret whose value lives in Airflow Variables."""
+
+    type: Literal["string", "integer", "number", "boolean"] = "string"
+    required: bool = False
+    default: str | int | float | bool | None = None
+    secret: bool = False
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> EnvironmentVariableSpec:
+        if self.default is not None:
+            problem = describe_type_mismatch(self.type, self.default)
+            if problem:
+                raise ValueError(f"default {problem}")
+        if self.secret and self.default is not None:
+            raise ValueError("a secret environment variable cannot have a default in the definition")
+        return self
+
+
+class RetryPolicySpec(SpecModel):
+    """Retries inside one call; past the cap a typed error lets Airflow retry the task later."""
+
+    max_attempts: int = Field(default=5, ge=1, le=20)
+    statuses: list[int] = Field(default_factory=lambda: [429, 500, 502, 503, 504])
+    initial_backoff: float = Field(default=1.0, ge=0)
+    max_backoff: float = Field(default=30.0, ge=0)
+    multiplier: float = Field(default=2.0, ge=1)
+    jitter: float = Field(default=1.0, ge=0, description="Up to this many seconds are added at random.")
+    max_elapsed: float = Field(default=120.0, gt=0, description="Seconds after which no new attempt starts.")
+    max_retry_after: float = Field(default=120.0, gt=0, description="A longer Retry-After ends the call at once.")
+
+
+class CallLimitHeaderSpec(SpecModel):
+    """A response header reporting bucket use as `used/limit` (Shopify `X-Shopify-Shop-Api-Call-Limit`)."""
+
+    name: str
+    format: Literal["used/limit"] = "used/limit"
+
+
+class RateLimitSpec(SpecModel):
+    """Proactive token bucket per (app, connection)."""
+
+    requests_per_second: float = Field(gt=0)
+    burst: int = Field(default=1, ge=1)
+    header: CallLimitHeaderSpec | None = None
+
+
+class TimeoutsSpec(SpecModel):
+    connect: float = Field(default=5.0, gt=0)
+    read: float = Field(default=30.0, gt=0)
+
+
+class AppVersionSpec(SpecModel):
+    """One immutable definition of an app (`shopify@1.0.0`)."""
+
+    app: AppMetaSpec
+    version: str = Field(pattern=SEMVER)
+    status: Literal["active", "deprecated"] = "active"
+    deprecation: DeprecationSpec | None = None
+    base_url: str = Field(description="Jinja template over properties and env.")
+    auth: AuthSpec
+    properties: dict[str, PropertySpec] = Field(default_factory=dict)
+    environment: dict[str, EnvironmentVariableSpec] = Field(default_factory=dict)
+    triggers: dict[str, TriggerSpec] = Field(default_factory=dict)
+    actions: dict[str, ActionSpec] = Field(default_factory=dict)
+    searches: dict[str, SearchSpec] = Field(default_factory=dict)
+    retry: RetryPolicySpec = Field(default_factory=RetryPolicySpec)
+    rate_limit: RateLimitSpec | None = None
+    timeouts: TimeoutsSpec = Field(default_factory=TimeoutsSpec)
+
+    @model_validator(mode="after")
+    def _deprecation_matches_status(self) -> AppVersionSpec:
+        if self.status == "deprecated" and self.deprecation is None:
+            raise ValueError("a deprecated version needs a 'deprecation' block (sunset, replacement, reason)")
+        if self.status == "active" and self.deprecation is not None:
+            raise ValueError("'deprecation' is only allowed when status is 'deprecated'")
+        return self
+
+    @property
+    def ref(self) -> str:
+        return f"{self.app.key}@{self.version}"

@@ -1,0 +1,150 @@
+"""Auth blocks: how the platform proves itself to an app. One model per `type`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from connectors.spec.base import RequestSpec, SpecModel
+
+
+class CredentialFieldSpec(SpecModel):
+    """A credential a connection carries (shown as a password field when secret)."""
+
+    label: str | None = None
+    secret: bool = True
+    required: bool = True
+    help: str | None = None
+
+
+def _credential(label: str, secret: bool = True) -> CredentialFieldSpec:
+    return CredentialFieldSpec(label=label, secret=secret)
+
+
+class _AuthBase(SpecModel):
+    fields: dict[str, CredentialFieldSpec] = Field(
+        default_factory=dict, description="Extra credential fields beyond the ones the auth type implies."
+    )
+
+    def builtin_fields(self) -> dict[str, CredentialFieldSpec]:
+        return {}
+
+    def credential_fields(self) -> dict[str, CredentialFieldSpec]:
+        """Every credential field a connection for this auth carries."""
+        return {**self.builtin_fields(), **self.fields}
+
+    def obtained_names(self) -> tuple[str, ...]:
+        """Names the auth obtains at run time (tokens), usable in templates as `auth.<name>`."""
+        return ()
+
+
+class BasicAuthSpec(_AuthBase):
+    type: Literal["basic"]
+
+    def builtin_fields(self) -> dict[str, CredentialFieldSpec]:
+        return {"username": _credential("Username", secret=False), "password": _credential("Password")}
+
+
+class DigestAuthSpec(BasicAuthSpec):
+    """HTTP Digest (RFC 7616); MD5 and SHA-256 are negotiated from the server's challenge."""
+
+    type: Literal["digest"]  # type: ignore[assignment]
+
+
+class ApiKeyAuthSpec(_AuthBase):
+    """Static key(s) sent in headers and/or query parameters, rendered from templates."""
+
+    type: Literal["api_key"]
+    headers: dict[str, str] = Field(default_factory=dict)
+    query: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _somewhere_to_send(self) -> ApiKeyAuthSpec:
+        if not self.headers and not self.query:
+            raise ValueError("api_key auth needs 'headers' or 'query' saying where the key is sent")
+        if not self.fields:
+            raise ValueError("api_key auth needs 'fields' declaring the credential(s), e.g. api_key")
+        return self
+
+
+class TokenSourceSpec(SpecModel):
+    """Where a value is found in a response: a JSON path, a header or a cookie."""
+
+    from_: Literal["json", "header", "cookie"] = Field(alias="from")
+    path: str = Field(description="Dotted JSON path, header name or cookie name; '$' is the whole JSON body.")
+
+
+class ExpirySignalSpec(SpecModel):
+    """Responses that mean the session or token is no longer valid."""
+
+    statuses: list[int] = Field(default_factory=lambda: [401])
+    body_contains: str | None = None
+
+
+class SessionAuthSpec(_AuthBase):
+    """A login request whose token or cookie is reused until it expires, then obtained again."""
+
+    type: Literal["session"]
+    login: RequestSpec
+    token: TokenSourceSpec
+    lifetime: int | None = Field(default=None, gt=0, description="Seconds a session lives, if known.")
+    expires_in: TokenSourceSpec | None = Field(default=None, description="Where the response says the lifetime.")
+    headers: dict[str, str] = Field(default_factory=dict)
+    query: dict[str, str] = Field(default_factory=dict)
+    cookies: dict[str, str] = Field(default_factory=dict)
+    expiry: ExpirySignalSpec = Field(default_factory=ExpirySignalSpec)
+
+    @model_validator(mode="after")
+    def _applied_somewhere(self) -> SessionAuthSpec:
+        if not (self.headers or self.query or self.cookies):
+            raise ValueError("session auth needs 'headers', 'query' or 'cookies' that carry {{ auth.token }}")
+        if not self.fields:
+            raise ValueError("session auth needs 'fields' declaring the login credentials")
+        return self
+
+    def obtained_names(self) -> tuple[str, ...]:
+        return ("token",)
+
+
+class OAuth2AuthSpec(_AuthBase):
+    """OAuth 2.0 with client_credentials, refresh_token or authorization_code grants."""
+
+    type: Literal["oauth2"]
+    grant_type: Literal["client_credentials", "refresh_token", "authorization_code"]
+    token_url: str
+    authorize_url: str | None = None
+    scopes: list[str] = Field(default_factory=list)
+    client_auth: Literal["body", "basic"] = Field(
+        default="body", description="Send client_id/secret in the body or as HTTP Basic."
+    )
+    token_request_format: Literal["form", "json"] = "form"
+    headers: dict[str, str] = Field(default_factory=lambda: {"Authorization": "Bearer {{ auth.access_token }}"})
+    query: dict[str, str] = Field(default_factory=dict)
+    refresh_margin: int = Field(default=60, ge=0, description="Refresh this many seconds before expiry.")
+    default_lifetime: int = Field(default=3600, gt=0, description="Seconds, when the token response has none.")
+
+    @model_validator(mode="after")
+    def _authorize_url_for_code_grant(self) -> OAuth2AuthSpec:
+        if self.grant_type == "authorization_code" and not self.authorize_url:
+            raise ValueError("grant_type authorization_code needs 'authorize_url'")
+        return self
+
+    def builtin_fields(self) -> dict[str, CredentialFieldSpec]:
+        fields = {"client_id": _credential("Client ID", secret=False), "client_secret": _credential("Client secret")}
+        if self.grant_type == "refresh_token":
+            fields["refresh_token"] = _credential("Refresh token")
+        return fields
+
+    def obtained_names(self) -> tuple[str, ...]:
+        return ("access_token",)
+
+
+class NoAuthSpec(_AuthBase):
+    type: Literal["none"]
+
+
+AuthSpec = Annotated[
+    NoAuthSpec | BasicAuthSpec | DigestAuthSpec | ApiKeyAuthSpec | SessionAuthSpec | OAuth2AuthSpec,
+    Field(discriminator="type"),
+]

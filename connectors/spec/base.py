@@ -1,0 +1,81 @@
+"""Shared building blocks of the app-definition language."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+class SpecModel(BaseModel):
+    """Base of every block: unknown keys are errors, loaded definitions are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class RequestSpec(SpecModel):
+    """A templated HTTP request. `url` is absolute or a path joined to the app's base URL."""
+
+    method: HttpMethod = "GET"
+    url: str = Field(description="Absolute URL or a path relative to base_url; Jinja template.")
+    params: dict[str, Any] | str = Field(default_factory=dict, description="Query parameters, or one template.")
+    headers: dict[str, str] = Field(default_factory=dict)
+    json_body: Any = Field(default=None, alias="json", description="JSON body (templated).")
+    form: dict[str, Any] | None = Field(default=None, description="Form-encoded body (templated).")
+
+    @model_validator(mode="after")
+    def _one_body(self) -> RequestSpec:
+        if self.json_body is not None and self.form is not None:
+            raise ValueError("a request has either a json body or a form body, not both")
+        return self
+
+
+class TypedFieldSpec(SpecModel):
+    """A typed value a user supplies: a custom property, an action input or an environment variable."""
+
+    label: str | None = None
+    type: Literal["string", "integer", "number", "boolean", "choice", "secret", "object", "array", "datetime"] = (
+        "string"
+    )
+    required: bool = False
+    default: Any = None
+    choices: list[str] | None = None
+    help: str | None = None
+
+    @model_validator(mode="after")
+    def _check_choices_and_default(self) -> TypedFieldSpec:
+        if self.type == "choice" and not self.choices:
+            raise ValueError("type 'choice' needs a non-empty 'choices' list")
+        if self.choices and self.type not in ("choice", "string"):
+            raise ValueError(f"'choices' is only allowed with type 'choice' or 'string', not '{self.type}'")
+        if self.default is not None:
+            problem = describe_type_mismatch(self.type, self.default, self.choices)
+            if problem:
+                raise ValueError(f"default {problem}")
+        return self
+
+
+_PYTHON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "secret": (str,),
+    "choice": (str,),
+    "datetime": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "object": (dict,),
+    "array": (list,),
+}
+
+
+def describe_type_mismatch(type_name: str, value: Any, choices: list[str] | None = None) -> str | None:
+    """Return why `value` is not a valid `type_name`, or None when it is."""
+    expected = _PYTHON_TYPES[type_name]
+    is_bool = isinstance(value, bool)
+    if type_name in ("integer", "number") and is_bool or not isinstance(value, expected):
+        return f"{value!r} is not of type {type_name}"
+    if choices and value not in choices:
+        return f"{value!r} is not one of {', '.join(choices)}"
+    return None

@@ -1,0 +1,81 @@
+"""The catalog: every app version found in the package and in the folders of `INTEGRATIONS_APPS_PATH`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from connectors.spec.app import AppVersionSpec
+from connectors.spec.errors import AppDefinitionError, SpecIssue
+from connectors.spec.loader import load_app_version
+
+BUILTIN_APPS = Path(__file__).resolve().parent.parent / "apps"
+APPS_PATH_VARIABLE = "INTEGRATIONS_APPS_PATH"
+
+
+def app_folders() -> list[Path]:
+    """The package's apps folder, then each folder named in `INTEGRATIONS_APPS_PATH` (colon-separated)."""
+    extra = [Path(part) for part in os.environ.get(APPS_PATH_VARIABLE, "").split(os.pathsep) if part]
+    return [BUILTIN_APPS, *extra]
+
+
+def definition_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """YAML files under `paths`: a file is taken as is, a folder is searched recursively."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*.y*ml") if p.suffix in (".yaml", ".yml"))
+        else:
+            yield path
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("-")[0].split("."))
+
+
+@dataclass
+class Catalog:
+    """App versions by key and version; several versions of one app live side by side."""
+
+    apps: dict[str, dict[str, AppVersionSpec]] = field(default_factory=dict)
+    sources: dict[str, Path] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, folders: Iterable[Path] | None = None) -> Catalog:
+        """Load every definition; raise `AppDefinitionError` with all issues if any file is invalid."""
+        catalog, issues = cls(), []
+        for path in definition_files(app_folders() if folders is None else folders):
+            try:
+                spec = load_app_version(path)
+            except AppDefinitionError as exc:
+                issues.extend(exc.issues)
+                continue
+            if spec.ref in catalog.sources:
+                issues.append(
+                    SpecIssue(str(path), "version", f"{spec.ref} is also defined in {catalog.sources[spec.ref]}")
+                )
+                continue
+            catalog.apps.setdefault(spec.app.key, {})[spec.version] = spec
+            catalog.sources[spec.ref] = path
+        if issues:
+            raise AppDefinitionError(issues)
+        return catalog
+
+    def versions(self, key: str) -> list[AppVersionSpec]:
+        """Versions of one app, oldest first."""
+        return [self.apps[key][v] for v in sorted(self.apps.get(key, {}), key=_version_key)]
+
+    def get(self, reference: str) -> AppVersionSpec:
+        """`shopify@1.0.0`, or `shopify` for the newest active version."""
+        key, _, version = reference.partition("@")
+        if key not in self.apps:
+            raise KeyError(f"unknown app '{key}' (known: {', '.join(sorted(self.apps)) or 'none'})")
+        if not version:
+            active = [spec for spec in self.versions(key) if spec.status == "active"] or self.versions(key)
+            return active[-1]
+        try:
+            return self.apps[key][version]
+        except KeyError:
+            known = ", ".join(spec.version for spec in self.versions(key))
+            raise KeyError(f"unknown version '{version}' of app '{key}' (known: {known})") from None

@@ -1,0 +1,86 @@
+"""Cross-reference checks a schema cannot express: templates and names must point at declared things."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from connectors.runtime.templating import (
+    TemplateError,
+    iter_templates,
+    referenced_names,
+)
+from connectors.spec.app import AppVersionSpec
+from connectors.spec.base import RequestSpec
+
+Path = tuple[str | int, ...]
+Scope = Mapping[str, set[str]]
+
+WINDOW_NAMES = {"start", "end"}
+
+
+def check_references(spec: AppVersionSpec) -> list[tuple[Path, str]]:
+    """Return (path, message) for every reference to something the app version does not declare."""
+    common: dict[str, set[str]] = {"properties": set(spec.properties), "env": set(spec.environment)}
+    auth_names = set(spec.auth.credential_fields()) | set(spec.auth.obtained_names())
+    with_auth = {**common, "auth": auth_names}
+    problems: list[tuple[Path, str]] = []
+    problems += _check_templates(("base_url",), spec.base_url, common)
+    problems += _check_templates(("auth",), spec.auth.model_dump(by_alias=True, exclude={"fields"}), with_auth)
+    for key, trigger in spec.triggers.items():
+        scope = {**with_auth, "window": WINDOW_NAMES} if trigger.type == "polling" else with_auth
+        problems += _check_templates(("triggers", key), trigger.model_dump(by_alias=True), scope)
+    for key, search in spec.searches.items():
+        scope = {**with_auth, "inputs": set(search.inputs)}
+        problems += _check_templates(("searches", key, "request"), _request(search.request), scope)
+    for key, action in spec.actions.items():
+        scope = {**with_auth, "inputs": set(action.inputs)}
+        problems += _check_templates(("actions", key, "request"), _request(action.request), scope)
+        problems += _check_search_first(spec, key)
+    problems += _check_deprecation(spec)
+    return problems
+
+
+def _request(request: RequestSpec) -> dict[str, Any]:
+    return request.model_dump(by_alias=True)
+
+
+def _check_templates(base: Path, value: Any, scope: Scope) -> Iterator[tuple[Path, str]]:
+    for path, template in iter_templates(value, base):
+        try:
+            names = referenced_names(template)
+        except TemplateError as exc:
+            yield path, str(exc)
+            continue
+        for namespace, attribute in sorted(names, key=lambda pair: (pair[0], pair[1] or "")):
+            if namespace not in scope:
+                allowed = ", ".join(sorted(scope))
+                yield path, f"template uses '{namespace}', which is not available here (available: {allowed})"
+            elif attribute is not None and attribute not in scope[namespace]:
+                declared = ", ".join(sorted(scope[namespace])) or "none"
+                yield path, f"template uses '{namespace}.{attribute}', which is not declared (declared: {declared})"
+
+
+def _check_search_first(spec: AppVersionSpec, action_key: str) -> Iterator[tuple[Path, str]]:
+    action = spec.actions[action_key]
+    first = action.search_first
+    if first is None:
+        return
+    base: Path = ("actions", action_key, "search_first")
+    search = spec.searches.get(first.search)
+    if search is None:
+        known = ", ".join(sorted(spec.searches)) or "none"
+        yield (*base, "search"), f"search '{first.search}' does not exist in this app version (searches: {known})"
+        return
+    for name in first.inputs:
+        if name not in search.inputs:
+            yield (*base, "inputs", name), f"search '{first.search}' has no input '{name}'"
+    for name, field in search.inputs.items():
+        if field.required and field.default is None and name not in first.inputs:
+            yield (*base, "inputs"), f"required input '{name}' of search '{first.search}' is not mapped"
+    yield from _check_templates((*base, "inputs"), first.inputs, {"inputs": set(action.inputs)})
+
+
+def _check_deprecation(spec: AppVersionSpec) -> Iterator[tuple[Path, str]]:
+    if spec.deprecation and spec.deprecation.replacement == spec.version:
+        yield ("deprecation", "replacement"), "a version cannot be its own replacement"
