@@ -1,0 +1,142 @@
+"""The registry database: workflows and their steps, the events inbox, the action log, stored tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Enum, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, dt.datetime: DateTime(timezone=True)}
+
+
+class Workflow(Base):
+    """One client's workflow: trigger, conditions, ordered steps. One enabled row is one DAG."""
+
+    __tablename__ = "workflows"
+    __table_args__ = (UniqueConstraint("client", "key", name="uq_workflows_client_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client: Mapped[str] = mapped_column(String(100))
+    key: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    trigger_app: Mapped[str] = mapped_column(String(100))
+    trigger_version: Mapped[str] = mapped_column(String(40))
+    trigger_connection: Mapped[str] = mapped_column(String(250))
+    trigger_key: Mapped[str] = mapped_column(String(100))
+    trigger_parameters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    conditions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    schedule: Mapped[str | None] = mapped_column(String(100))
+    start_date: Mapped[dt.datetime | None]
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    definition: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    steps: Mapped[list[WorkflowStep]] = relationship(
+        back_populates="workflow", order_by="WorkflowStep.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def dag_id(self) -> str:
+        return f"wf__{self.client}__{self.key}"
+
+
+class WorkflowStep(Base):
+    """One step: an action (optionally searching first) or a search whose result later steps use."""
+
+    __tablename__ = "workflow_steps"
+    __table_args__ = (UniqueConstraint("workflow_id", "key", name="uq_workflow_steps_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workflow_id: Mapped[int] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    key: Mapped[str] = mapped_column(String(100))
+    app: Mapped[str] = mapped_column(String(100))
+    version: Mapped[str] = mapped_column(String(40))
+    connection: Mapped[str] = mapped_column(String(250))
+    kind: Mapped[str] = mapped_column(String(10))  # action | search
+    operation: Mapped[str] = mapped_column(String(100))  # the action or search key
+    inputs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    workflow: Mapped[Workflow] = relationship(back_populates="steps")
+
+
+class EventStatus(enum.StrEnum):
+    RECEIVED = "received"
+    TRIGGERED = "triggered"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FILTERED = "filtered"
+    FAILED = "failed"
+
+
+class Event(Base):
+    """The inbox: one trigger occurrence, stored before it is acknowledged."""
+
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("workflow_id", "dedupe_key", name="uq_events_dedupe"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workflow_id: Mapped[int] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"), index=True)
+    dedupe_key: Mapped[str] = mapped_column(String(250))
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    headers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    status: Mapped[EventStatus] = mapped_column(
+        Enum(EventStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        default=EventStatus.RECEIVED,
+        index=True,
+    )
+    dag_run_id: Mapped[str | None] = mapped_column(String(250))
+    error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ActionOutcome(enum.StrEnum):
+    SUCCEEDED = "succeeded"
+    FOUND = "found"
+    FAILED = "failed"
+
+
+class ActionLogEntry(Base):
+    """One row per (workflow, event, step): the outcome and the response; the basis of idempotency."""
+
+    __tablename__ = "action_log"
+    __table_args__ = (UniqueConstraint("workflow_id", "event_key", "step_key", name="uq_action_log_step"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workflow_id: Mapped[int] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"), index=True)
+    event_key: Mapped[str] = mapped_column(String(250))
+    step_key: Mapped[str] = mapped_column(String(100))
+    outcome: Mapped[ActionOutcome] = mapped_column(
+        Enum(ActionOutcome, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    status_code: Mapped[int | None]
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    request: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class StoredToken(Base):
+    """Obtained OAuth2/session tokens per (app version, connection), Fernet-encrypted."""
+
+    __tablename__ = "tokens"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
