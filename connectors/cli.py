@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from connectors.cli_workflows import db, workflows
+from connectors.sandbox.cli import sandbox as sandbox_commands
 from connectors.spec import AppDefinitionError, Catalog, load_app_version
 from connectors.spec.catalog import definition_files
 from connectors.spec.schema import app_version_schema_json
@@ -111,6 +113,11 @@ def apps_schema(output: Path | None) -> None:
     else:
         click.echo(text, nl=False)
 
+
+main.add_command(db)
+main.add_command(workflows)
+
+main.add_command(sandbox_commands)  # integrations sandbox serve|emit (connectors/sandbox/cli.py)
 
 if __name__ == "__main__":
     main()

@@ -1,10 +1,51 @@
-"""Airflow provider metadata, found through the `apache_airflow_provider` entry point."""
+"""Airflow provider metadata, found through the `apache_airflow_provider` entry point.
+
+Each app in the catalog gets a connection type `integrations_<app>` whose form shows the app's credential fields
+(secrets as password fields) and custom properties, from the newest version of the app.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from connectors import __version__
+
+HIDDEN_FIELDS = ["host", "schema", "port", "login", "password", "extra"]
+
+
+def connection_type(app_key: str) -> str:
+    return f"integrations_{app_key}"
+
+
+def _field(label: str | None, name: str, secret: bool, help_text: str | None, kind: str = "string") -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": ["integer", "null"] if kind == "integer" else ["string", "null"]}
+    if secret:
+        schema["format"] = "password"
+    return {"label": label or name.replace("_", " ").capitalize(), "description": help_text or "", "schema": schema}
+
+
+def connection_types() -> list[dict[str, Any]]:
+    from connectors.hooks.app_types import hook_class_name
+    from connectors.spec import Catalog
+
+    types = []
+    catalog = Catalog.load()
+    for key in sorted(catalog.apps):
+        spec = catalog.get(key)
+        fields = {name: _field(f.label, name, f.secret, f.help) for name, f in spec.auth.credential_fields().items()}
+        for name, prop in spec.properties.items():
+            kind = "integer" if prop.type == "integer" else "string"
+            fields[name] = _field(prop.label, name, prop.type == "secret", prop.help, kind)
+        types.append(
+            {
+                "connection-type": connection_type(key),
+                "hook-class-name": f"connectors.hooks.app_types.{hook_class_name(key)}",
+                "hook-name": f"{spec.app.name} (integrations)",
+                "ui-field-behaviour": {"hidden-fields": HIDDEN_FIELDS},
+                "conn-fields": fields,
+            }
+        )
+    return types
 
 
 def get_provider_info() -> dict[str, Any]:
@@ -13,4 +54,11 @@ def get_provider_info() -> dict[str, Any]:
         "name": "Eshopbox integrations",
         "description": "Apps, workflows and webhooks connecting Eshopbox with carts, marketplaces, couriers and ERPs.",
         "versions": [__version__],
+        "connection-types": connection_types(),
+        "hooks": [
+            {
+                "integration-name": "Eshopbox integrations",
+                "python-modules": ["connectors.hooks.app", "connectors.hooks.app_types"],
+            }
+        ],
     }

@@ -107,6 +107,7 @@ class Event(Base):
 class ActionOutcome(enum.StrEnum):
     SUCCEEDED = "succeeded"
     FOUND = "found"
+    NOT_FOUND = "not_found"
     FAILED = "failed"
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from urllib.parse import quote, quote_plus
 
 MASK = "***"
-MIN_SECRET_LENGTH = 4  # shorter values would mask ordinary words
+MIN_SECRET_LENGTH = 5  # shorter values would mask ordinary words (Airflow's masker uses the same limit)
 
 
 class SecretRegistry:
@@ -23,6 +23,12 @@ class SecretRegistry:
         self._values: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
         self._lock = threading.Lock()
+        self._listeners: list[Callable[[str], object]] = []
+
+    def add_listener(self, listener: Callable[[str], object]) -> None:
+        """Also tell `listener` each secret registered from now on (e.g. Airflow's `mask_secret`)."""
+        if listener not in self._listeners:
+            self._listeners.append(listener)
 
     def register(self, *values: object) -> None:
         """Remember secret values (and their URL-encoded forms) so they never appear in logs or errors."""
@@ -34,6 +40,9 @@ class SecretRegistry:
             if len(text) < MIN_SECRET_LENGTH:
                 continue
             fresh.update({text, quote(text, safe=""), quote_plus(text)})
+            if text not in self._values:
+                for listener in self._listeners:
+                    listener(text)
         with self._lock:
             if fresh - self._values:
                 self._values |= fresh

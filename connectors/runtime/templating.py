@@ -16,7 +16,18 @@ from jinja2.exceptions import UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 _SINGLE_EXPRESSION = re.compile(r"^\{\{(?P<expr>(?:(?!\}\}|\{\{).)*)\}\}$", re.DOTALL)
-_ENV = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+
+
+class _DataEnvironment(ImmutableSandboxedEnvironment):
+    """`inputs.items` means the key `items` of a mapping, never the dict method: data before attributes."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, Mapping) and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
+_ENV = _DataEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
 
 
 class TemplateError(ValueError):

@@ -21,9 +21,11 @@ _TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
 def coerce(type_name: str, value: Any) -> Any:
     """Text from Variables, connections or webhooks becomes the declared type when it reads unambiguously."""
     if not isinstance(value, str):
-        return (
-            float(value) if type_name == "number" and isinstance(value, int) and not isinstance(value, bool) else value
-        )
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return value
+        if type_name in ("string", "choice"):  # an order id sent as a number, mapped to a text field
+            return str(value)
+        return float(value) if type_name == "number" else value
     text = value.strip()
     try:
         if type_name == "integer":

@@ -14,6 +14,7 @@ from connectors.spec.triggers import TriggerSpec
 
 SEMVER = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?$"
 KEY = r"^[a-z][a-z0-9_]*$"
+APP_REF = r"^[a-z][a-z0-9_]*@(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?$"
 
 
 class AppMetaSpec(SpecModel):

@@ -85,7 +85,7 @@ class PollingTriggerSpec(SpecModel):
     description: str | None = None
     request: RequestSpec
     records: str = Field(default="", description="Dotted path to the record list in the response; '' = root.")
-    id_field: str
+    id_field: str | list[str] = Field(description="Field(s) identifying a record; several are joined by ':'.")
     updated_at_field: str | None = None
     window: WindowSpec | None = None
     pagination: PaginationSpec | None = None

@@ -1,0 +1,215 @@
+"""Workflow rows -> Airflow DAGs: one DAG per enabled workflow, built from one cheap query.
+
+A worker running one task builds only its own DAG (`get_parsing_context`). A row that cannot be built becomes a
+DAG of its own that shows the error (tag `broken`), so the other workflows still load.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from airflow.sdk import DAG, CronDataIntervalTimetable, get_parsing_context
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from connectors.operators.polling import PollOperator, ProcessBatchOperator
+from connectors.operators.workflow import (
+    CHECK_CONDITIONS,
+    LOAD_EVENT,
+    CheckConditionsOperator,
+    LoadEventOperator,
+    RunStepOperator,
+    step_task_id,
+)
+from connectors.registry.db import session_scope
+from connectors.registry.models import Workflow, WorkflowStep
+from connectors.workflows.spec import is_valid_schedule
+
+log = logging.getLogger(__name__)
+
+DEFAULT_START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+DAG_PREFIX = "wf__"
+DEFAULT_ARGS: dict[str, Any] = {
+    "owner": "integrations",
+    "retries": 3,
+    "retry_delay": dt.timedelta(seconds=30),
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": dt.timedelta(minutes=30),
+}
+
+
+@dataclass
+class StepRow:
+    key: str
+    app: str
+    version: str
+    connection: str
+    kind: str
+    operation: str
+
+
+@dataclass
+class WorkflowRow:
+    id: int
+    client: str
+    key: str
+    name: str
+    description: str | None
+    trigger: str
+    trigger_key: str
+    conditions: dict[str, Any]
+    schedule: str | None
+    start_date: dt.datetime | None
+    revision: int
+    steps: list[StepRow] = field(default_factory=list)
+
+    @property
+    def dag_id(self) -> str:
+        return f"{DAG_PREFIX}{self.client}__{self.key}"
+
+
+def workflow_rows(only_dag_id: str | None = None, url: str | None = None) -> list[WorkflowRow]:
+    """Enabled workflows with their steps, in one query, sorted for deterministic DAGs."""
+    w, s = Workflow.__table__.c, WorkflowStep.__table__.c
+    query = (
+        select(
+            w.id,
+            w.client,
+            w.key,
+            w.name,
+            w.description,
+            w.trigger_app,
+            w.trigger_version,
+            w.trigger_key,
+            w.conditions,
+            w.schedule,
+            w.start_date,
+            w.revision,
+            s.key,
+            s.app,
+            s.version,
+            s.connection,
+            s.kind,
+            s.operation,
+        )  # fmt: skip
+        .select_from(Workflow.__table__.outerjoin(WorkflowStep.__table__, s.workflow_id == w.id))
+        .where(w.enabled.is_(True))
+        .order_by(w.client, w.key, s.position)
+    )
+    if only_dag_id:
+        client, _, key = only_dag_id.removeprefix(DAG_PREFIX).partition("__")
+        query = query.where(w.client == client, w.key == key)
+    rows: dict[int, WorkflowRow] = {}
+    with session_scope(url) as session:
+        for r in session.execute(query):
+            row = rows.get(r[0])
+            if row is None:
+                row = rows[r[0]] = WorkflowRow(
+                    r[0], r[1], r[2], r[3], r[4], f"{r[5]}@{r[6]}", r[7], r[8] or {}, r[9], r[10], r[11]
+                )
+            if r[12] is not None:
+                row.steps.append(StepRow(r[12], r[13], r[14], r[15], r[16], r[17]))
+    return list(rows.values())
+
+
+def describe(row: WorkflowRow) -> str:
+    """The DAG's `doc_md`: trigger -> conditions -> steps."""
+    lines = [f"### {row.name}", "", row.description or "", "", f"**Trigger**: `{row.trigger}` {row.trigger_key}"]
+    if row.schedule:
+        lines.append(f"(polling `{row.schedule}`; each run polls its data interval, so backfills re-sync a period)")
+    conditions = [
+        f"`{c['field']} {c['operator']} {c.get('value')!r}`"
+        for group in ("all", "any")
+        for c in row.conditions.get(group, [])
+    ]
+    lines += ["", "**Conditions**: " + (", ".join(conditions) if conditions else "none"), "", "**Steps**:"]
+    lines += [f"{n}. {s.kind} `{s.app}@{s.version}` {s.operation} (connection `{s.connection}`)"
+              for n, s in enumerate(row.steps, 1)]  # fmt: skip
+    lines += ["", f"Workflow {row.id}, revision {row.revision}."]
+    return "\n".join(lines)
+
+
+def polling_timetable(schedule: str) -> CronDataIntervalTimetable:
+    """Runs cover back-to-back data intervals (Airflow 3's default cron timetable gives zero-length ones):
+    the interval is the polling window, so a backfill re-polls exactly the period it covers."""
+    return CronDataIntervalTimetable(schedule, timezone="UTC")
+
+
+def build_dag(row: WorkflowRow) -> DAG:
+    if row.schedule and not is_valid_schedule(row.schedule):
+        raise ValueError(f"schedule {row.schedule!r} is neither a cron expression nor a preset")
+    apps = sorted({row.trigger.partition("@")[0], *(s.app for s in row.steps)})
+    dag = DAG(
+        dag_id=row.dag_id,
+        description=row.name,
+        doc_md=describe(row),
+        schedule=polling_timetable(row.schedule) if row.schedule else None,
+        start_date=row.start_date or DEFAULT_START,
+        catchup=False,
+        tags=[f"client:{row.client}", *(f"app:{app}" for app in apps)],
+        default_args=DEFAULT_ARGS,
+        max_active_runs=16 if row.schedule is None else 1,
+    )
+    with dag:
+        if row.schedule:
+            polled = PollOperator(task_id="poll", workflow_id=row.id)
+            ProcessBatchOperator.partial(task_id="process_batch", workflow_id=row.id).expand(event_ids=polled.output)
+        else:
+            previous: Any = LoadEventOperator(task_id=LOAD_EVENT, workflow_id=row.id)
+            previous = previous >> CheckConditionsOperator(task_id=CHECK_CONDITIONS, workflow_id=row.id)
+            for index, step in enumerate(row.steps):
+                task = RunStepOperator(
+                    task_id=step_task_id(step.key),
+                    workflow_id=row.id,
+                    step_key=step.key,
+                    earlier_steps=[s.key for s in row.steps[:index]],
+                    last=index == len(row.steps) - 1,
+                )
+                previous = previous >> task
+    return dag
+
+
+def broken_dag(row: WorkflowRow, error: Exception) -> DAG:
+    """A stand-in that shows why this workflow could not be built, instead of hiding every workflow."""
+    from airflow.providers.standard.operators.python import PythonOperator
+
+    message = f"workflow {row.client}/{row.key} (id {row.id}) could not be built: {type(error).__name__}: {error}"
+
+    def fail() -> None:
+        raise RuntimeError(message)
+
+    dag = DAG(dag_id=row.dag_id, doc_md=f"**Broken workflow**\n\n{message}", schedule=None,
+              start_date=DEFAULT_START, tags=[f"client:{row.client}", "broken"])  # fmt: skip
+    with dag:
+        PythonOperator(task_id="show_error", python_callable=fail)
+    return dag
+
+
+def build_dags(rows: Iterable[WorkflowRow]) -> dict[str, DAG]:
+    dags = {}
+    for row in rows:
+        try:
+            dags[row.dag_id] = build_dag(row)
+        except Exception as exc:  # one bad row must not hide the other workflows
+            log.error("workflow %s/%s could not be built: %s", row.client, row.key, exc)
+            dags[row.dag_id] = broken_dag(row, exc)
+    return dags
+
+
+def register_workflow_dags(namespace: MutableMapping[str, Any], url: str | None = None) -> dict[str, DAG]:
+    """Put the workflow DAGs into a DAG file's globals; only the requested DAG when a worker runs one task."""
+    wanted = get_parsing_context().dag_id
+    if wanted is not None and not wanted.startswith(DAG_PREFIX):
+        return {}
+    try:
+        rows = workflow_rows(wanted, url)
+    except (OperationalError, ProgrammingError) as exc:
+        log.warning("registry database not ready (run `integrations db migrate`): %s", exc)
+        return {}
+    dags = build_dags(rows)
+    namespace.update(dags)
+    return dags

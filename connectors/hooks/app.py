@@ -1,0 +1,77 @@
+"""Airflow Connection + Variables -> a ready `AppClient`. The only place that reads Airflow state for apps."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+from airflow.sdk import BaseHook, Variable
+from airflow.sdk.log import mask_secret
+
+from connectors.registry.token_store import DatabaseTokenStore
+from connectors.runtime.auth import MemoryTokenStore, TokenStore
+from connectors.runtime.http.client import AppClient, ConnectionValues
+from connectors.runtime.redaction import secrets
+from connectors.spec import AppVersionSpec, Catalog
+
+ENV_VARIABLE_PREFIX = "integrations_env"
+
+
+@lru_cache(maxsize=1)
+def catalog() -> Catalog:
+    return Catalog.load()
+
+
+def environment_variable_name(app_ref: str) -> str:
+    """Airflow Variable holding one app version's environment as JSON: `integrations_env__shopify__1_0_0`."""
+    app, _, version = app_ref.partition("@")
+    return f"{ENV_VARIABLE_PREFIX}__{app}__{version.replace('.', '_').replace('-', '_')}"
+
+
+@lru_cache(maxsize=1)
+def token_store() -> TokenStore:
+    from airflow.configuration import conf
+
+    key = conf.get("core", "fernet_key", fallback="")
+    return DatabaseTokenStore(key) if key else MemoryTokenStore()
+
+
+def connection_values(
+    spec: AppVersionSpec, conn_id: str, extra: dict[str, Any], login: str | None, password: str | None
+) -> ConnectionValues:
+    """Credential and property values from a connection: fields by name in the extras; `login`/`password`
+    fill `username`/`password` when the extras do not."""
+    prefix = f"extra__integrations_{spec.app.key}__"  # how older connection forms store custom fields
+    values = {**{k.removeprefix(prefix): v for k, v in extra.items() if k.startswith(prefix)}, **extra}
+    defaults = {"username": login, "password": password}
+    credentials = {name: values.get(name, defaults.get(name)) for name in spec.auth.credential_fields()}
+    properties = {name: values[name] for name in spec.properties if values.get(name) not in (None, "")}
+    return ConnectionValues(conn_id, credentials, properties)
+
+
+class AppHook(BaseHook):
+    """Builds the client of one app version for one connection."""
+
+    conn_name_attr = "conn_id"
+    default_conn_name = "integrations_default"
+    conn_type = "integrations"
+    hook_name = "Integrations app"
+
+    def __init__(self, app_ref: str, conn_id: str) -> None:
+        super().__init__()
+        self.app_ref, self.conn_id = app_ref, conn_id
+        self.spec = catalog().get(app_ref)
+
+    def environment(self) -> dict[str, Any]:
+        raw = Variable.get(environment_variable_name(self.app_ref), default="{}")
+        values = json.loads(raw) if isinstance(raw, str) else dict(raw or {})
+        return values
+
+    def get_client(self) -> AppClient:
+        secrets.add_listener(mask_secret)  # every credential and token the runtime registers is masked in task logs
+        connection = self.get_connection(self.conn_id)
+        values = connection_values(
+            self.spec, self.conn_id, connection.extra_dejson, connection.login, connection.password
+        )
+        return AppClient(self.spec, values, self.environment(), token_store=token_store())

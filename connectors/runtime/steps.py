@@ -1,0 +1,73 @@
+"""Running one step of a workflow against an app: a search, or an action with an optional search first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from connectors.runtime.errors import ConfigurationError, PermanentError
+from connectors.runtime.http.client import AppClient
+from connectors.runtime.http.request import render_request
+from connectors.runtime.paths import dig
+from connectors.runtime.templating import TemplateError, render_value
+from connectors.runtime.values import resolve_values
+from connectors.spec.actions import ActionSpec, SearchSpec
+
+Outcome = Literal["succeeded", "found", "not_found"]
+
+
+@dataclass(frozen=True)
+class StepResult:
+    outcome: Outcome
+    result: Any
+    status_code: int | None = None
+    request: dict[str, Any] = field(default_factory=dict)
+
+
+def _records(body: Any, path: str) -> list[Any]:
+    found = dig(body, path)
+    if found is None:
+        return []
+    return found if isinstance(found, list) else [found]
+
+
+def run_search(client: AppClient, key: str, inputs: dict[str, Any]) -> StepResult:
+    """The first match of a search (`not_found` when none; a 404 also means none)."""
+    spec: SearchSpec = client.spec.searches[key]
+    values = resolve_values(spec.inputs, inputs, f"inputs of search '{key}' in {client.spec.ref}")
+    request = render_request(spec.request, client.template_context(inputs=values), client.base_url)
+    try:
+        response = client.send(request)
+    except PermanentError as exc:
+        if exc.status == 404:
+            return StepResult("not_found", None, 404, _describe(request))
+        raise
+    matches = _records(response.json() if response.content else None, spec.records)
+    outcome: Outcome = "found" if matches else "not_found"
+    return StepResult(outcome, matches[0] if matches else None, response.status_code, _describe(request))
+
+
+def run_action(client: AppClient, key: str, inputs: dict[str, Any]) -> StepResult:
+    """Run an action; with `search_first`, a match is used instead of creating again (find-or-create) or is
+    required before updating (find-then-update)."""
+    spec: ActionSpec = client.spec.actions[key]
+    values = resolve_values(spec.inputs, inputs, f"inputs of action '{key}' in {client.spec.ref}")
+    if spec.search_first:
+        try:
+            search_inputs = render_value(spec.search_first.inputs, {"inputs": values})
+        except TemplateError as exc:
+            raise ConfigurationError(str(exc)) from exc
+        found = run_search(client, spec.search_first.search, search_inputs)
+        if found.outcome == "found" and spec.search_first.mode == "find_or_create":
+            return found
+        if found.outcome == "not_found" and spec.search_first.mode == "find_then_update":
+            return found
+    request = render_request(spec.request, client.template_context(inputs=values), client.base_url)
+    response = client.send(request)
+    body = response.json() if response.content else None
+    return StepResult("succeeded", dig(body, spec.result), response.status_code, _describe(request))
+
+
+def _describe(request: Any) -> dict[str, Any]:
+    """What was sent, for the action log and replay (auth is applied later and never part of it)."""
+    return {"method": request.method, "url": request.url, "params": request.params, "json": request.json}

@@ -1,0 +1,103 @@
+"""What the sandboxes accept and how they behave: demo credentials, limits, webhook retries.
+
+Every field can be overridden from the environment as `SANDBOX_<SECTION>_<FIELD>` (for example
+`SANDBOX_SHOPIFY_ACCESS_TOKEN`, `SANDBOX_ESHOPBOX_TOKEN_TTL=1`, `SANDBOX_DELHIVERY_WEBHOOK_URL=http://...`).
+Plain pydantic models (no pydantic-settings dependency): `SandboxConfig.from_env()` does the reading.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Admin REST 2024-10 accepts these FulfillmentEvent statuses; `delayed` arrived in 2025-01/2025-07 and
+# `carrier_picked_up` in 2025-10 (shopify.dev FulfillmentEventStatus per version).
+EVENT_STATUSES_2024_10 = [
+    "attempted_delivery",
+    "confirmed",
+    "delivered",
+    "failure",
+    "in_transit",
+    "label_printed",
+    "label_purchased",
+    "out_for_delivery",
+    "ready_for_pickup",
+]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ShopifyConfig(_Section):
+    access_token: str = "shpat_sandbox_demo_token"
+    webhook_secret: str = "sandbox-shopify-webhook-secret"
+    shop_domain: str = "demo.myshopify.com"
+    timezone_offset: str = Field(default="+05:30", description="Shop time zone; Shopify answers in shop time.")
+    bucket_size: int = 40
+    leak_rate: float = Field(default=2.0, description="Requests per second the bucket drains.")
+    event_statuses: list[str] = Field(default_factory=lambda: list(EVENT_STATUSES_2024_10))
+    webhook_retries: int = Field(default=3, description="Extra attempts after a failed delivery (Shopify: 8 in 4 h).")
+    webhook_backoff: float = Field(default=0.2, description="First retry delay in seconds, doubled each time.")
+    seed_demo_data: bool = True
+
+
+class EshopboxConfig(_Section):
+    client_id: str = "sandbox-client-id"
+    client_secret: str = "sandbox-client-secret"
+    refresh_token: str = "sandbox-refresh-token"
+    token_ttl: int = Field(default=86400, description="expires_in of generated access tokens, seconds.")
+    token_rate_limit: int = Field(default=10, description="generateToken calls allowed per window.")
+    token_rate_window: float = 60.0
+    signing_key: str = "sandbox-eshopbox-signing-key"
+    webhook_api_key: str = Field(default="sandbox-eshopbox-webhook-key", description="x-api-key sent with webhooks.")
+    webhook_retries: int = Field(default=0, description="Undocumented by Eshopbox; none by default.")
+    webhook_backoff: float = 0.2
+    courier_name: str = "Delhivery"
+    warehouse_id: str = "GGN"
+
+
+class DelhiveryConfig(_Section):
+    api_token: str = "sandbox-delhivery-token"
+    webhook_url: str | None = None
+    webhook_header: str = "X-Webhook-Token"
+    webhook_token: str = "sandbox-delhivery-webhook-token"
+    webhook_retries: int = Field(default=1, description="Delhivery retries a failed push once, at once.")
+
+
+class SandboxConfig(_Section):
+    shopify: ShopifyConfig = Field(default_factory=ShopifyConfig)
+    eshopbox: EshopboxConfig = Field(default_factory=EshopboxConfig)
+    delhivery: DelhiveryConfig = Field(default_factory=DelhiveryConfig)
+    webhook_timeout: float = Field(default=5.0, description="Seconds per delivery attempt (Shopify: 5 s).")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> SandboxConfig:
+        """Defaults, then `SANDBOX_<SECTION>_<FIELD>` variables, then `overrides` (section dicts)."""
+        environ = os.environ if environ is None else environ
+        data: dict[str, Any] = {}
+        for section, model in (
+            ("shopify", ShopifyConfig),
+            ("eshopbox", EshopboxConfig),
+            ("delhivery", DelhiveryConfig),
+        ):
+            values = {}
+            for name, field in model.model_fields.items():
+                raw = environ.get(f"SANDBOX_{section}_{name}".upper())
+                if raw is not None:
+                    values[name] = _parse_env(raw, field.annotation)
+            data[section] = {**values, **overrides.get(section, {})}
+        if "SANDBOX_WEBHOOK_TIMEOUT" in environ:
+            data["webhook_timeout"] = float(environ["SANDBOX_WEBHOOK_TIMEOUT"])
+        data.update({key: value for key, value in overrides.items() if key not in data})
+        return cls.model_validate(data)
+
+
+def _parse_env(raw: str, annotation: Any) -> Any:
+    if annotation in (list[str], "list[str]"):
+        return json.loads(raw) if raw.lstrip().startswith("[") else [item.strip() for item in raw.split(",")]
+    return raw  # pydantic coerces "1", "0.5", "true"

@@ -1,0 +1,107 @@
+"""In-memory state of all three simulators behind one lock; resettable per vendor or as a whole."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+VENDORS = ("shopify", "eshopbox", "delhivery")
+
+
+@dataclass
+class ShopifyData:
+    orders: dict[int, dict[str, Any]] = field(default_factory=dict)
+    fulfillment_orders: dict[int, dict[str, Any]] = field(default_factory=dict)
+    fulfillments: dict[int, dict[str, Any]] = field(default_factory=dict)
+    fulfillment_events: dict[int, dict[str, Any]] = field(default_factory=dict)
+    locations: dict[int, dict[str, Any]] = field(default_factory=dict)
+    inventory_items: dict[int, dict[str, Any]] = field(default_factory=dict)  # id -> {id, sku, variant_id, ...}
+    inventory_levels: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)  # (item, location)
+    webhooks: dict[int, dict[str, Any]] = field(default_factory=dict)
+    buckets: dict[str, LeakyBucket] = field(default_factory=dict)
+    next_order_number: int = 1001
+
+
+@dataclass
+class EshopboxData:
+    orders: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (channel, customerOrderNumber)
+    shipments: dict[str, dict[str, Any]] = field(default_factory=dict)  # externalShipmentID -> shipment
+    inventory: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (sku, warehouseId) -> row
+    webhooks: dict[int, dict[str, Any]] = field(default_factory=dict)
+    courier_updates: list[dict[str, Any]] = field(default_factory=list)
+    token_calls: int = 0
+    tokens_issued: int = 0
+    token_call_times: list[float] = field(default_factory=list)
+
+
+@dataclass
+class DelhiveryData:
+    shipments: dict[str, dict[str, Any]] = field(default_factory=dict)  # AWB -> tracking record
+    scans: list[dict[str, Any]] = field(default_factory=list)
+    webhook: dict[str, Any] = field(default_factory=dict)  # {url, header, token}
+
+
+class LeakyBucket:
+    """Shopify's REST limit: each call adds one; the bucket drains `rate` per second; full means 429."""
+
+    def __init__(self, size: int, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.size, self.rate, self.clock = size, rate, clock
+        self.level, self.stamp = 0.0, clock()
+
+    def _drain(self) -> None:
+        moment = self.clock()
+        self.level = max(0.0, self.level - (moment - self.stamp) * self.rate)
+        self.stamp = moment
+
+    def take(self) -> bool:
+        self._drain()
+        if self.level + 1 > self.size:
+            return False
+        self.level += 1
+        return True
+
+    @property
+    def used(self) -> int:
+        self._drain()
+        return min(self.size, int(-(-self.level // 1)))  # ceil
+
+
+class SandboxState:
+    """All simulator data. Take `lock` around every read-modify-write; webhook threads record here too."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self._ids = itertools.count(1)
+        self._seeders: dict[str, list[Callable[[SandboxState], None]]] = {vendor: [] for vendor in VENDORS}
+        self.shopify, self.eshopbox, self.delhivery = ShopifyData(), EshopboxData(), DelhiveryData()
+        self.deliveries: dict[str, Any] = {}  # delivery id -> webhooks.Delivery
+
+    def next_id(self, base: int = 0) -> int:
+        """Process-wide unique, increasing ids (offset by `base` so they look like the vendor's)."""
+        with self.lock:
+            return base + next(self._ids)
+
+    def on_reset(self, vendor: str, seeder: Callable[[SandboxState], None]) -> None:
+        """Run `seeder` now and after every reset of `vendor` (demo data)."""
+        self._seeders[vendor].append(seeder)
+        with self.lock:
+            seeder(self)
+
+    def reset(self, vendor: str | None = None) -> None:
+        vendors = VENDORS if vendor is None else (vendor,)
+        with self.lock:
+            for name in vendors:
+                setattr(
+                    self, name, {"shopify": ShopifyData, "eshopbox": EshopboxData, "delhivery": DelhiveryData}[name]()
+                )
+                self.deliveries = {key: d for key, d in self.deliveries.items() if d.vendor != name}
+                for seeder in self._seeders[name]:
+                    seeder(self)
+
+    def deliveries_of(self, vendor: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return [d.as_dict() for d in self.deliveries.values() if d.vendor == vendor]

@@ -1,0 +1,84 @@
+"""Running a workflow's steps for one event, idempotently, with outcomes in the action log.
+
+Airflow-free: operators call these functions with a way to build clients (`ClientFactory`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from connectors.registry.action_log import DONE, logged_step, record_step
+from connectors.registry.db import session_scope
+from connectors.registry.models import ActionOutcome
+from connectors.runtime.errors import HttpError, IntegrationError
+from connectors.runtime.http.client import AppClient
+from connectors.runtime.mapping import render_mapping
+from connectors.runtime.steps import StepResult, run_action, run_search
+from connectors.runtime.templating import TemplateError
+from connectors.workflows.spec import StepSpec, WorkflowSpec
+
+ClientFactory = Callable[[str, str], AppClient]
+"""(app@version, connection id) -> client."""
+
+
+class StepFailed(IntegrationError):
+    """A step cannot succeed for this event as it is (no match for a required search, bad mapping)."""
+
+
+def step_context(spec: WorkflowSpec, trigger_data: Any, outputs: dict[str, Any]) -> dict[str, Any]:
+    """The names a step's input templates see."""
+    return {"trigger": trigger_data, "steps": outputs, "params": spec.trigger.parameters}
+
+
+def run_workflow_step(
+    spec: WorkflowSpec,
+    workflow_id: int,
+    step: StepSpec,
+    event_key: str,
+    trigger_data: Any,
+    outputs: dict[str, Any],
+    clients: ClientFactory,
+) -> Any:
+    """The step's output. A step the action log already has as done is not sent again (replays and task
+    retries are safe); a failure is logged with its reason, then raised."""
+    with session_scope() as session:
+        done = logged_step(session, workflow_id, event_key, step.key)
+        if done is not None and done.outcome in DONE:
+            return (done.result or {}).get("value")
+    try:
+        inputs = render_mapping(step.inputs, step_context(spec, trigger_data, outputs))
+        client = clients(step.app, step.connection)
+        run = run_action if step.kind == "action" else run_search
+        result: StepResult = run(client, step.operation, inputs)
+        if result.outcome == "not_found" and step.required:
+            raise StepFailed(f"search '{step.operation}' found nothing for {json.dumps(inputs, default=str)}")
+    except (IntegrationError, TemplateError) as exc:
+        _log_failure(workflow_id, event_key, step.key, exc)
+        raise
+    with session_scope() as session:
+        record_step(
+            session, workflow_id, event_key, step.key, ActionOutcome(result.outcome),
+            status_code=result.status_code, result=result.result, request=result.request,
+        )  # fmt: skip
+    return result.result
+
+
+def _log_failure(workflow_id: int, event_key: str, step_key: str, exc: Exception) -> None:
+    status = exc.status if isinstance(exc, HttpError) else None
+    with session_scope() as session:
+        record_step(
+            session, workflow_id, event_key, step_key, ActionOutcome.FAILED,
+            status_code=status, error=f"{type(exc).__name__}: {exc}",
+        )  # fmt: skip
+
+
+def run_steps(
+    spec: WorkflowSpec, workflow_id: int, event_key: str, trigger_data: Any, clients: ClientFactory
+) -> dict[str, Any]:
+    """Every step in order for one event (polled batches); returns the outputs by step key."""
+    outputs: dict[str, Any] = {}
+    for step in spec.steps:
+        outputs[step.key] = run_workflow_step(spec, workflow_id, step, event_key, trigger_data, outputs, clients)
+    return outputs

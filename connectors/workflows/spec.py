@@ -1,0 +1,126 @@
+"""The workflow language: one client's trigger, conditions and ordered steps, as YAML data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from connectors.spec.app import APP_REF
+from connectors.spec.app import KEY as NAME
+from connectors.spec.base import SpecModel
+
+Operator = Literal[
+    "equals", "not_equals", "in", "not_in", "contains", "not_contains", "exists", "not_exists",
+    "gt", "gte", "lt", "lte", "matches",
+]  # fmt: skip
+
+
+PRESETS = {"@once", "@continuous", "@hourly", "@daily", "@weekly", "@monthly", "@quarterly", "@yearly"}
+
+
+def is_valid_schedule(expression: str) -> bool:
+    """A cron expression or one of Airflow's presets."""
+    from croniter import croniter
+
+    return expression in PRESETS or croniter.is_valid(expression)
+
+
+class ConditionSpec(SpecModel):
+    """A form-style filter on trigger data: `{field: status, operator: equals, value: packed}`."""
+
+    field: str = Field(description="Dotted path in the trigger data.")
+    operator: Operator = "equals"
+    value: Any = None
+
+    @model_validator(mode="after")
+    def _value_fits_operator(self) -> ConditionSpec:
+        if self.operator in ("in", "not_in") and not isinstance(self.value, list):
+            raise ValueError(f"operator '{self.operator}' needs a list value")
+        if self.operator not in ("exists", "not_exists") and self.value is None:
+            raise ValueError(f"operator '{self.operator}' needs a value")
+        return self
+
+
+class ConditionsSpec(SpecModel):
+    """`all` must all hold and at least one of `any` (when given); otherwise the event is filtered."""
+
+    all: list[ConditionSpec] = Field(default_factory=list)
+    any: list[ConditionSpec] = Field(default_factory=list)
+
+
+class TriggerRefSpec(SpecModel):
+    app: str = Field(pattern=APP_REF, description="app@version, e.g. shopify@1.0.0")
+    connection: str = Field(description="Airflow connection id holding this client's credentials.")
+    key: str = Field(description="Trigger key in the app version.")
+    parameters: dict[str, Any] = Field(default_factory=dict, description="Available to templates as `params`.")
+
+
+class StepSpec(SpecModel):
+    """One step: an `action` (a write) or a `search` (a lookup whose result later steps use)."""
+
+    key: str = Field(pattern=NAME)
+    app: str = Field(pattern=APP_REF)
+    connection: str
+    action: str | None = None
+    search: str | None = None
+    inputs: dict[str, Any] = Field(default_factory=dict, description="Templates over trigger, steps, params.")
+    required: bool = Field(default=True, description="For a search: no match fails the run (else it is skipped).")
+
+    @model_validator(mode="after")
+    def _one_operation(self) -> StepSpec:
+        if (self.action is None) == (self.search is None):
+            raise ValueError("a step has exactly one of 'action' or 'search'")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return "action" if self.action else "search"
+
+    @property
+    def operation(self) -> str:
+        return self.action or self.search or ""
+
+
+class QualitySpec(SpecModel):
+    """Data-quality gate for polled batches: rows failing the suite are kept aside and reported, not pushed."""
+
+    suite: Literal["inventory_levels"] = "inventory_levels"
+    sku_field: str = "sku"
+    location_field: str = "location"
+    quantity_field: str = "quantity"
+    sku_map: str = Field(default="sku_map", description="Name of the params mapping SKUs to target ids.")
+
+
+class WorkflowSpec(SpecModel):
+    client: str = Field(pattern=NAME)
+    key: str = Field(pattern=NAME)
+    name: str
+    description: str | None = None
+    enabled: bool = True
+    trigger: TriggerRefSpec
+    conditions: ConditionsSpec = Field(default_factory=ConditionsSpec)
+    schedule: str | None = Field(default=None, description="Polling only: cron or preset (@hourly).")
+    start_date: dt.datetime | None = Field(default=None, description="Polling only: the first data interval.")
+    quality: QualitySpec | None = None
+    steps: list[StepSpec] = Field(min_length=1)
+
+    @field_validator("schedule")
+    @classmethod
+    def _valid_schedule(cls, value: str | None) -> str | None:
+        if value is not None and not is_valid_schedule(value):
+            raise ValueError(f"{value!r} is neither a cron expression nor a preset ({', '.join(sorted(PRESETS))})")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_step_keys(self) -> WorkflowSpec:
+        keys = [step.key for step in self.steps]
+        duplicates = sorted({key for key in keys if keys.count(key) > 1})
+        if duplicates:
+            raise ValueError(f"step keys must be unique; repeated: {', '.join(duplicates)}")
+        return self
+
+    @property
+    def dag_id(self) -> str:
+        return f"wf__{self.client}__{self.key}"

@@ -1,0 +1,94 @@
+"""Workflows in the registry: apply YAML files (all or nothing), list, show, enable, disable, delete."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from connectors.registry.models import Workflow, WorkflowStep
+from connectors.spec import AppDefinitionError, Catalog
+from connectors.workflows.spec import WorkflowSpec
+from connectors.workflows.validation import load_workflow
+
+
+def load_workflow_files(paths: Iterable[Path], catalog: Catalog) -> list[WorkflowSpec]:
+    """Validate every file first; raise one `AppDefinitionError` with every issue of every file."""
+    specs, issues = [], []
+    for path in paths:
+        try:
+            specs.append(load_workflow(path, catalog))
+        except AppDefinitionError as exc:
+            issues.extend(exc.issues)
+    if issues:
+        raise AppDefinitionError(issues)
+    return specs
+
+
+def _split_app(reference: str) -> tuple[str, str]:
+    app, _, version = reference.partition("@")
+    return app, version
+
+
+def upsert_workflow(session: Session, spec: WorkflowSpec) -> tuple[Workflow, str]:
+    """Insert or update the row for (client, key); the revision grows when the definition changes."""
+    definition = spec.model_dump(mode="json", by_alias=True)
+    row = session.scalar(select(Workflow).where(Workflow.client == spec.client, Workflow.key == spec.key))
+    if row is not None and row.definition == definition:
+        return row, "unchanged"
+    change = "created" if row is None else "updated"
+    if row is None:
+        row = Workflow(client=spec.client, key=spec.key, revision=0)
+        session.add(row)
+    trigger_app, trigger_version = _split_app(spec.trigger.app)
+    row.name, row.description, row.enabled = spec.name, spec.description, spec.enabled
+    row.trigger_app, row.trigger_version = trigger_app, trigger_version
+    row.trigger_connection, row.trigger_key = spec.trigger.connection, spec.trigger.key
+    row.trigger_parameters, row.conditions = spec.trigger.parameters, spec.conditions.model_dump(mode="json")
+    row.schedule, row.start_date = spec.schedule, spec.start_date
+    row.definition, row.revision = definition, (row.revision or 0) + 1
+    row.steps = [
+        WorkflowStep(
+            position=position,
+            key=step.key,
+            app=_split_app(step.app)[0],
+            version=_split_app(step.app)[1],
+            connection=step.connection,
+            kind=step.kind,
+            operation=step.operation,
+            inputs=step.inputs,
+            options={"required": step.required},
+        )
+        for position, step in enumerate(spec.steps)
+    ]
+    return row, change
+
+
+def apply_workflows(session: Session, specs: Sequence[WorkflowSpec]) -> list[tuple[str, str]]:
+    """Upsert validated workflows in the caller's transaction; returns (dag_id, created|updated|unchanged)."""
+    results = []
+    for spec in specs:
+        row, change = upsert_workflow(session, spec)
+        session.flush()
+        results.append((row.dag_id, change))
+    return results
+
+
+def find_workflow(session: Session, reference: str) -> Workflow:
+    """By id, dag_id (`wf__client__key`) or `client/key`."""
+    query = select(Workflow)
+    if reference.isdigit():
+        query = query.where(Workflow.id == int(reference))
+    else:
+        client, _, key = reference.removeprefix("wf__").replace("__", "/", 1).partition("/")
+        query = query.where(Workflow.client == client, Workflow.key == key)
+    row = session.scalar(query)
+    if row is None:
+        raise LookupError(f"no workflow '{reference}' (give an id, a dag_id or client/key)")
+    return row
+
+
+def workflow_spec(row: Workflow) -> WorkflowSpec:
+    return WorkflowSpec.model_validate(row.definition)

@@ -1,0 +1,82 @@
+"""The DAG factory: one DAG per enabled workflow row, deterministic, lazy for workers, robust to a bad row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from connectors.factory import register_workflow_dags
+from connectors.registry.db import session_scope
+from connectors.registry.models import Workflow
+from tests.unit.registry.test_registry import apply_seed_workflows
+
+DAG_FILE = Path(__file__).resolve().parents[2] / "dags" / "integrations.py"
+
+
+def test_one_dag_per_enabled_workflow_with_its_shape(sqlite_registry: str) -> None:
+    apply_seed_workflows(sqlite_registry)
+    dags = register_workflow_dags({})
+    assert sorted(dags) == [
+        "wf__demo__delhivery_delivered_to_eshopbox",
+        "wf__demo__eshopbox_delivered_to_shopify_event",
+        "wf__demo__eshopbox_packed_to_shopify_fulfillment",
+        "wf__demo__eshopbox_stock_to_shopify",
+        "wf__demo__shopify_order_to_eshopbox",
+    ]
+    packed = dags["wf__demo__eshopbox_packed_to_shopify_fulfillment"]
+    assert packed.schedule is None
+    assert [t.task_id for t in packed.topological_sort()] == [
+        "load_event", "check_conditions", "step__fulfillment_order", "step__fulfillment",
+    ]  # fmt: skip
+    assert set(packed.tags) == {"client:demo", "app:eshopbox", "app:shopify"}
+    assert (
+        "`status equals 'packed'`" in packed.doc_md
+        and "search `shopify@1.0.0` find_fulfillment_orders" in packed.doc_md
+    )
+    stock = dags["wf__demo__eshopbox_stock_to_shopify"]
+    assert [t.task_id for t in stock.topological_sort()] == ["poll", "process_batch"]
+    assert stock.timetable.expression == "0 * * * *"  # @hourly
+
+
+def test_disabled_workflow_has_no_dag(sqlite_registry: str) -> None:
+    apply_seed_workflows(sqlite_registry)
+    with session_scope(sqlite_registry) as session:
+        session.execute(update(Workflow).where(Workflow.key == "shopify_order_to_eshopbox").values(enabled=False))
+    assert "wf__demo__shopify_order_to_eshopbox" not in register_workflow_dags({})
+
+
+def test_worker_builds_only_its_own_dag(sqlite_registry: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    apply_seed_workflows(sqlite_registry)
+    monkeypatch.setenv("_AIRFLOW_PARSING_CONTEXT_DAG_ID", "wf__demo__shopify_order_to_eshopbox")
+    assert list(register_workflow_dags({})) == ["wf__demo__shopify_order_to_eshopbox"]
+    monkeypatch.setenv("_AIRFLOW_PARSING_CONTEXT_DAG_ID", "some_other_dag")
+    assert register_workflow_dags({}) == {}
+
+
+def test_a_broken_row_shows_its_error_while_the_others_load(sqlite_registry: str) -> None:
+    apply_seed_workflows(sqlite_registry)
+    with session_scope(sqlite_registry) as session:
+        session.execute(
+            update(Workflow).where(Workflow.key == "eshopbox_stock_to_shopify").values(schedule="every tuesday")
+        )
+    dags = register_workflow_dags({})
+    assert len(dags) == 5
+    broken = dags["wf__demo__eshopbox_stock_to_shopify"]
+    assert "broken" in broken.tags and "every tuesday" in broken.doc_md
+    assert [t.task_id for t in dags["wf__demo__shopify_order_to_eshopbox"].tasks][0] == "load_event"
+
+
+def test_dag_file_imports_cleanly_in_a_dagbag(sqlite_registry: str) -> None:
+    from airflow.dag_processing.dagbag import DagBag
+
+    apply_seed_workflows(sqlite_registry)
+    bag = DagBag(dag_folder=str(DAG_FILE))
+    assert bag.import_errors == {}
+    assert len(bag.dags) == 5
+
+
+def test_no_registry_yet_means_no_dags_and_no_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INTEGRATIONS_DB_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    assert register_workflow_dags({}) == {}

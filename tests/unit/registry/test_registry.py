@@ -1,0 +1,125 @@
+"""The registry on SQLite and on PostgreSQL: schema, inbox dedupe, action log, token store."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+from sqlalchemy import inspect, select
+
+from connectors.registry.action_log import logged_step, record_step
+from connectors.registry.db import get_engine, session_scope
+from connectors.registry.inbox import pending_events, set_status, store_event, untriggered_events
+from connectors.registry.models import ActionOutcome, Event, EventStatus, StoredToken, Workflow
+from connectors.registry.token_store import DatabaseTokenStore
+from connectors.runtime.auth.token_store import TokenSet
+from connectors.spec import Catalog
+from connectors.workflows.store import apply_workflows, load_workflow_files
+
+WORKFLOWS = Path(__file__).resolve().parents[3] / "include" / "workflows"
+
+
+def apply_seed_workflows(url: str) -> dict[str, int]:
+    specs = load_workflow_files(sorted(WORKFLOWS.glob("*.yaml")), Catalog.load())
+    with session_scope(url) as session:
+        apply_workflows(session, specs)
+        return {row.key: row.id for row in session.scalars(select(Workflow))}
+
+
+def test_migration_creates_every_table(registry_url: str) -> None:
+    tables = set(inspect(get_engine(registry_url)).get_table_names())
+    assert {"workflows", "workflow_steps", "events", "action_log", "tokens", "alembic_version"} <= tables
+
+
+def test_applying_twice_keeps_one_row_and_revision(registry_url: str) -> None:
+    first = apply_seed_workflows(registry_url)
+    second = apply_seed_workflows(registry_url)
+    assert first == second and len(first) == 5
+    with session_scope(registry_url) as session:
+        row = session.get_one(Workflow, first["eshopbox_packed_to_shopify_fulfillment"])
+        assert row.revision == 1
+        assert [step.key for step in row.steps] == ["fulfillment_order", "fulfillment"]
+        assert row.dag_id == "wf__demo__eshopbox_packed_to_shopify_fulfillment"
+
+
+def test_inbox_dedupes_per_workflow(registry_url: str) -> None:
+    ids = apply_seed_workflows(registry_url)
+    packed, delivered = ids["eshopbox_packed_to_shopify_fulfillment"], ids["eshopbox_delivered_to_shopify_event"]
+    with session_scope(registry_url) as session:
+        first, new = store_event(session, packed, "SHP1:packed:t1", b"{}", {"x-topic": "shipment"})
+        again, new_again = store_event(session, packed, "SHP1:packed:t1", b"{}")
+        other, new_other = store_event(session, delivered, "SHP1:packed:t1", b"{}")
+        assert new and not new_again and new_other
+        assert again.id == first.id != other.id
+    with session_scope(registry_url) as session:
+        assert [e.id for e in untriggered_events(session)] == [first.id, other.id]
+        set_status(session, first.id, EventStatus.SUCCEEDED)
+    with session_scope(registry_url) as session:
+        assert [e.id for e in pending_events(session, packed, ["SHP1:packed:t1"])] == []
+        assert session.get_one(Event, first.id).status is EventStatus.SUCCEEDED
+
+
+def test_action_log_keeps_one_row_per_step_and_counts_attempts(registry_url: str) -> None:
+    workflow = apply_seed_workflows(registry_url)["shopify_order_to_eshopbox"]
+    with session_scope(registry_url) as session:
+        record_step(session, workflow, "evt-1", "create_order", ActionOutcome.FAILED, status_code=503, error="down")
+    with session_scope(registry_url) as session:
+        record_step(session, workflow, "evt-1", "create_order", ActionOutcome.SUCCEEDED, result={"id": 7})
+    with session_scope(registry_url) as session:
+        entry = logged_step(session, workflow, "evt-1", "create_order")
+        assert entry is not None
+        assert (entry.outcome, entry.attempts, entry.result, entry.error) == (
+            ActionOutcome.SUCCEEDED,
+            2,
+            {"value": {"id": 7}},
+            None,
+        )
+
+
+def test_token_store_encrypts_and_serialises_refreshes(registry_url: str) -> None:
+    key = Fernet.generate_key()
+    store = DatabaseTokenStore(key, registry_url)
+    order: list[str] = []
+
+    def refresh(name: str) -> None:
+        with store.lock("shopify@1.0.0:acme"):
+            order.append(f"{name}-in")
+            time.sleep(0.2)
+            store.save("shopify@1.0.0:acme", TokenSet(f"access-{name}", refresh_token=f"refresh-{name}"))
+            order.append(f"{name}-out")
+
+    threads = [threading.Thread(target=refresh, args=(name,)) for name in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert order in (["a-in", "a-out", "b-in", "b-out"], ["b-in", "b-out", "a-in", "a-out"])
+    loaded = store.load("shopify@1.0.0:acme")
+    assert loaded is not None and loaded.access_token == f"access-{order[-1][0]}"
+    with session_scope(registry_url) as session:
+        ciphertext = session.get_one(StoredToken, "shopify@1.0.0:acme").ciphertext
+    assert ciphertext is not None and b"access-" not in ciphertext and b"refresh-" not in ciphertext
+
+
+def test_token_store_serialises_across_processes_through_the_database(registry_url: str) -> None:
+    key = Fernet.generate_key()
+    one, two = DatabaseTokenStore(key, registry_url), DatabaseTokenStore(key, registry_url)
+    entered = threading.Event()
+    released = threading.Event()
+
+    def hold() -> None:
+        with one.lock("k"):
+            entered.set()
+            released.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    entered.wait(5)
+    started = time.monotonic()
+    threading.Timer(0.5, released.set).start()
+    with two.lock("k"):  # a different store object: only the database lock can make it wait
+        waited = time.monotonic() - started
+    holder.join()
+    assert waited >= 0.4
