@@ -7,7 +7,6 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS := admin:admin
-PORT ?= 8080
 
 .PHONY: install run test lint clean
 
@@ -25,10 +24,7 @@ tests/servers/oauth2/node_modules: tests/servers/oauth2/package-lock.json
 	touch $@
 
 run: install
-	mkdir -p $(AIRFLOW_HOME) dags plugins
-	@echo "Airflow UI and API: http://127.0.0.1:$(PORT)  (log in as admin; the password is in"
-	@echo "  $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated once Airflow has started)"
-	PATH="$(CURDIR)/$(BIN):$$PATH" AIRFLOW__API__PORT=$(PORT) $(BIN)/airflow standalone
+	./include/demo/run.sh
 
 test: install tests/servers/oauth2/node_modules
 	$(BIN)/ruff check .

@@ -15,7 +15,6 @@ from connectors.registry.models import EventStatus
 from connectors.runtime.polling import poll
 from connectors.spec.triggers import PollingTriggerSpec
 from connectors.workflows.batches import load_events, process_events, store_polled_records
-from connectors.workflows.quality import quality_gate
 
 BATCH_SIZE = 50
 
@@ -43,6 +42,10 @@ class PollOperator(WorkflowOperator):
         return batches(pending)
 
     def _quality_gate(self, pending: list[int], trigger: PollingTriggerSpec) -> list[int]:
+        # imported here, not at the top: pandas (~0.5-1 s) would otherwise be paid by every parse of the DAG file,
+        # by the DAG processor and by workers running any task, while only polls with a quality suite use it
+        from connectors.workflows.quality import quality_gate
+
         quality = self.workflow.quality
         assert quality is not None
         events = [(event.id, json.loads(event.payload)) for event in load_events(pending)]

@@ -7,11 +7,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 DB_URL_VARIABLE = "INTEGRATIONS_DB_URL"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -64,6 +66,8 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
 
 
 def alembic_config(url: str | None = None) -> Config:
+    from alembic.config import Config  # imported when migrating only: every Airflow process imports this module
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", (url or database_url()).replace("%", "%%"))
@@ -75,4 +79,6 @@ def migrate(url: str | None = None, revision: str = "head") -> None:
     url = url or database_url()
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    from alembic import command
+
     command.upgrade(alembic_config(url), revision)

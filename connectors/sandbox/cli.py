@@ -90,3 +90,18 @@ def emit_delhivery_scan(sandbox: str, waybill: str, status: str, status_type: st
     """Record a Delhivery scan of WAYBILL with STATUS (e.g. "In Transit", Delivered) and push it."""
     body = {"waybill": waybill, "status": status, "status_type": status_type, "location": location}
     _post(f"{sandbox.rstrip('/')}/delhivery/_sandbox/scan", {k: v for k, v in body.items() if v})
+
+
+@sandbox.command("subscribe")
+@sandbox_option
+@click.option(
+    "--receiver", default="http://127.0.0.1:8080/integrations", show_default=True, help="The webhook receiver's base."
+)
+def subscribe_command(sandbox: str, receiver: str) -> None:
+    """Send the sandboxes' webhooks to the receiver (Shopify orders/create, Eshopbox shipments, Delhivery scans)."""
+    from connectors.sandbox.subscriptions import subscribe_demo
+
+    try:
+        click.echo(json.dumps(subscribe_demo(sandbox, receiver)))
+    except (requests.RequestException, RuntimeError) as exc:
+        raise click.ClickException(str(exc)) from None
