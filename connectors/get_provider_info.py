@@ -17,6 +17,11 @@ def connection_type(app_key: str) -> str:
     return f"integrations_{app_key}"
 
 
+def hook_class_name(app_key: str) -> str:
+    """The hook class of an app's connection type, generated in `connectors.hooks.app_types`."""
+    return "".join(part.capitalize() for part in app_key.split("_")) + "AppHook"
+
+
 def _field(label: str | None, name: str, secret: bool, help_text: str | None, kind: str = "string") -> dict[str, Any]:
     schema: dict[str, Any] = {"type": ["integer", "null"] if kind == "integer" else ["string", "null"]}
     if secret:
@@ -25,8 +30,7 @@ def _field(label: str | None, name: str, secret: bool, help_text: str | None, ki
 
 
 def connection_types() -> list[dict[str, Any]]:
-    from connectors.hooks.app_types import hook_class_name
-    from connectors.spec import Catalog
+    from connectors.spec import Catalog  # no Airflow import here: Airflow calls this while it starts
 
     types = []
     catalog = Catalog.load()

@@ -5,18 +5,15 @@ Generated from the catalog when imported: `ShopifyAppHook`, `EshopboxAppHook`, .
 
 from __future__ import annotations
 
+from connectors.get_provider_info import connection_type, hook_class_name
 from connectors.hooks.app import AppHook, catalog
-
-
-def hook_class_name(app_key: str) -> str:
-    return "".join(part.capitalize() for part in app_key.split("_")) + "AppHook"
 
 
 def _generate() -> dict[str, type[AppHook]]:
     classes: dict[str, type[AppHook]] = {}
     for key in catalog().apps:
         spec = catalog().get(key)
-        attributes = {"conn_type": f"integrations_{key}", "hook_name": f"{spec.app.name} (integrations)"}
+        attributes = {"conn_type": connection_type(key), "hook_name": f"{spec.app.name} (integrations)"}
         classes[hook_class_name(key)] = type(hook_class_name(key), (AppHook,), attributes)
     return classes
 
