@@ -50,10 +50,3 @@ def pending_events(session: Session, workflow_id: int, keys: Sequence[str]) -> l
             .order_by(Event.id)
         )
     )
-
-
-def untriggered_events(session: Session, limit: int = 100) -> list[Event]:
-    """Events stored but not yet handed to Airflow (Airflow was down, or the dispatcher stopped)."""
-    return list(
-        session.scalars(select(Event).where(Event.status == EventStatus.RECEIVED).order_by(Event.id).limit(limit))
-    )

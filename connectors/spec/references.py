@@ -14,7 +14,7 @@ from connectors.spec.app import AppVersionSpec
 from connectors.spec.base import RequestSpec
 
 Path = tuple[str | int, ...]
-Scope = Mapping[str, set[str]]
+Scope = Mapping[str, set[str] | None]
 
 WINDOW_NAMES = {"start", "end"}
 
@@ -25,17 +25,17 @@ def check_references(spec: AppVersionSpec) -> list[tuple[Path, str]]:
     auth_names = set(spec.auth.credential_fields()) | set(spec.auth.obtained_names())
     with_auth = {**common, "auth": auth_names}
     problems: list[tuple[Path, str]] = []
-    problems += _check_templates(("base_url",), spec.base_url, common)
-    problems += _check_templates(("auth",), spec.auth.model_dump(by_alias=True, exclude={"fields"}), with_auth)
+    problems += check_template_names(("base_url",), spec.base_url, common)
+    problems += check_template_names(("auth",), spec.auth.model_dump(by_alias=True, exclude={"fields"}), with_auth)
     for key, trigger in spec.triggers.items():
         scope = {**with_auth, "window": WINDOW_NAMES} if trigger.type == "polling" else with_auth
-        problems += _check_templates(("triggers", key), trigger.model_dump(by_alias=True), scope)
+        problems += check_template_names(("triggers", key), trigger.model_dump(by_alias=True), scope)
     for key, search in spec.searches.items():
         scope = {**with_auth, "inputs": set(search.inputs)}
-        problems += _check_templates(("searches", key, "request"), _request(search.request), scope)
+        problems += check_template_names(("searches", key, "request"), _request(search.request), scope)
     for key, action in spec.actions.items():
         scope = {**with_auth, "inputs": set(action.inputs)}
-        problems += _check_templates(("actions", key, "request"), _request(action.request), scope)
+        problems += check_template_names(("actions", key, "request"), _request(action.request), scope)
         problems += _check_search_first(spec, key)
     problems += _check_deprecation(spec)
     return problems
@@ -45,7 +45,11 @@ def _request(request: RequestSpec) -> dict[str, Any]:
     return request.model_dump(by_alias=True)
 
 
-def _check_templates(base: Path, value: Any, scope: Scope) -> Iterator[tuple[Path, str]]:
+def check_template_names(
+    base: Path, value: Any, scope: Scope, undeclared: str = "which is not declared"
+) -> Iterator[tuple[Path, str]]:
+    """Every template inside `value` may only use the namespaces in `scope`, and of each only the attributes
+    listed (`None`: any attribute, for data without a fixed shape such as a webhook body)."""
     for path, template in iter_templates(value, base):
         try:
             names = referenced_names(template)
@@ -56,9 +60,11 @@ def _check_templates(base: Path, value: Any, scope: Scope) -> Iterator[tuple[Pat
             if namespace not in scope:
                 allowed = ", ".join(sorted(scope))
                 yield path, f"template uses '{namespace}', which is not available here (available: {allowed})"
-            elif attribute is not None and attribute not in scope[namespace]:
-                declared = ", ".join(sorted(scope[namespace])) or "none"
-                yield path, f"template uses '{namespace}.{attribute}', which is not declared (declared: {declared})"
+                continue
+            declared = scope[namespace]
+            if declared is not None and attribute is not None and attribute not in declared:
+                names_list = ", ".join(sorted(declared)) or "none"
+                yield path, f"template uses '{namespace}.{attribute}', {undeclared} (declared: {names_list})"
 
 
 def _check_search_first(spec: AppVersionSpec, action_key: str) -> Iterator[tuple[Path, str]]:
@@ -78,7 +84,7 @@ def _check_search_first(spec: AppVersionSpec, action_key: str) -> Iterator[tuple
     for name, field in search.inputs.items():
         if field.required and field.default is None and name not in first.inputs:
             yield (*base, "inputs"), f"required input '{name}' of search '{first.search}' is not mapped"
-    yield from _check_templates((*base, "inputs"), first.inputs, {"inputs": set(action.inputs)})
+    yield from check_template_names((*base, "inputs"), first.inputs, {"inputs": set(action.inputs)})
 
 
 def _check_deprecation(spec: AppVersionSpec) -> Iterator[tuple[Path, str]]:

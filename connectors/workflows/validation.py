@@ -7,14 +7,15 @@ from pathlib import Path
 from typing import Any
 
 from connectors.runtime.mapping import FOR_EACH, is_for_each
-from connectors.runtime.templating import TemplateError, iter_templates, referenced_names
 from connectors.spec import AppDefinitionError, Catalog, SpecIssue
 from connectors.spec.app import AppVersionSpec
 from connectors.spec.documents import line_of, load_document
 from connectors.spec.errors import format_path
+from connectors.spec.references import check_template_names
 from connectors.workflows.spec import WorkflowSpec
 
 Problem = tuple[tuple[str | int, ...], str]
+BEFORE_THIS_STEP = "which is not defined before this step"
 
 
 def load_workflow(path: Path, catalog: Catalog) -> WorkflowSpec:
@@ -88,7 +89,7 @@ def _check_step_inputs(
 def _check_mapping(base: tuple[str | int, ...], value: Any, scope: dict[str, set[str] | None]) -> Iterator[Problem]:
     """Templates of a step's inputs; inside `for_each`, the element (`as`) and `index` are in scope too."""
     if is_for_each(value):
-        yield from _check_templates((*base, FOR_EACH), value[FOR_EACH], scope)
+        yield from check_template_names((*base, FOR_EACH), value[FOR_EACH], scope, BEFORE_THIS_STEP)
         inner = {**scope, str(value.get("as", "item")): None, "index": None}
         yield from _check_mapping((*base, "map"), value.get("map", {}), inner)
     elif isinstance(value, dict):
@@ -98,22 +99,4 @@ def _check_mapping(base: tuple[str | int, ...], value: Any, scope: dict[str, set
         for index, item in enumerate(value):
             yield from _check_mapping((*base, index), item, scope)
     else:
-        yield from _check_templates(base, value, scope)
-
-
-def _check_templates(base: tuple[str | int, ...], value: Any, scope: dict[str, set[str] | None]) -> Iterator[Problem]:
-    """`None` in the scope means any attribute (trigger data has no fixed shape)."""
-    for path, template in iter_templates(value, base):
-        try:
-            names = referenced_names(template)
-        except TemplateError as exc:
-            yield path, str(exc)
-            continue
-        for namespace, attribute in sorted(names, key=lambda pair: (pair[0], pair[1] or "")):
-            if namespace not in scope:
-                yield path, f"template uses '{namespace}'; available: {', '.join(sorted(scope))}"
-                continue
-            allowed = scope[namespace]
-            if allowed is not None and attribute is not None and attribute not in allowed:
-                known = ", ".join(sorted(allowed)) or "none"
-                yield path, f"template uses '{namespace}.{attribute}', which is not defined before this step ({known})"
+        yield from check_template_names(base, value, scope, BEFORE_THIS_STEP)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -96,6 +97,8 @@ def test_unsigned_or_wrongly_signed_webhook_is_refused_and_not_stored(platform: 
     assert platform.http.post(url, data=body, headers=forged, timeout=10).status_code == 401
     assert len(runs(platform, "wf__demo__shopify_order_to_eshopbox")) == before
     assert eshopbox_orders(platform, 999) == []
+    with sqlite3.connect(platform.home / "integrations.db") as registry:  # the inbox has no trace of it
+        assert registry.execute("SELECT count(*) FROM events WHERE dedupe_key = 'forged-1'").fetchone() == (0,)
 
 
 def test_shipment_journey_packed_then_delivered_by_delhivery(platform: Platform) -> None:
