@@ -54,6 +54,7 @@ class Dispatch:
     event_id: int
     dag_id: str
     note: str
+    run_id: str | None = None  # default `event__<id>`; a replay names a run of its own
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ class AirflowApi:
 
     def trigger(self, dispatch: Dispatch) -> TriggerOutcome:
         body = {
-            "dag_run_id": run_id_for(dispatch.event_id),
+            "dag_run_id": dispatch.run_id or run_id_for(dispatch.event_id),
             "logical_date": None,
             "conf": {"event_id": dispatch.event_id},
             "note": dispatch.note,
