@@ -6,6 +6,9 @@ import tempfile
 
 os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="airflow-home-")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__CORE__FERNET_KEY"] = (
+    "uC0xN-Ow6Q0p7hp5N4t6p1gYDmzkLVsxgWgOb5e8rKU="  # tests only: tokens get encrypted
+)
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = os.path.join(os.path.dirname(os.path.dirname(__file__)), "dags")
 os.environ.pop("INTEGRATIONS_DB_URL", None)
 

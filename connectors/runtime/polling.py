@@ -10,7 +10,7 @@ from typing import Any
 
 from connectors.runtime.http.client import AppClient
 from connectors.runtime.http.pagination import build_paginator
-from connectors.runtime.http.request import render_request
+from connectors.runtime.http.request import render_request, response_body
 from connectors.runtime.paths import dig
 from connectors.spec.triggers import PollingTriggerSpec, WindowSpec
 
@@ -46,7 +46,7 @@ def poll(
     page: Any = paginator.first(request)
     for _ in range(MAX_PAGES):
         response = client.send(page)
-        records = dig(response.json(), trigger.records) or []
+        records = dig(response_body(response), trigger.records) or []
         yield from records
         page = paginator.next(page, response, records)
         if page is None:

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from connectors.runtime.errors import ConfigurationError, PermanentError
 from connectors.runtime.http.client import AppClient
-from connectors.runtime.http.request import render_request
+from connectors.runtime.http.request import render_request, response_body
 from connectors.runtime.paths import dig
 from connectors.runtime.templating import TemplateError, render_value
 from connectors.runtime.values import resolve_values
@@ -42,7 +42,7 @@ def run_search(client: AppClient, key: str, inputs: dict[str, Any]) -> StepResul
         if exc.status == 404:
             return StepResult("not_found", None, 404, _describe(request))
         raise
-    matches = _records(response.json() if response.content else None, spec.records)
+    matches = _records(response_body(response), spec.records)
     outcome: Outcome = "found" if matches else "not_found"
     return StepResult(outcome, matches[0] if matches else None, response.status_code, _describe(request))
 
@@ -64,8 +64,7 @@ def run_action(client: AppClient, key: str, inputs: dict[str, Any]) -> StepResul
             return found
     request = render_request(spec.request, client.template_context(inputs=values), client.base_url)
     response = client.send(request)
-    body = response.json() if response.content else None
-    return StepResult("succeeded", dig(body, spec.result), response.status_code, _describe(request))
+    return StepResult("succeeded", dig(response_body(response), spec.result), response.status_code, _describe(request))
 
 
 def _describe(request: Any) -> dict[str, Any]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -172,3 +174,26 @@ def test_polling_run_pushes_the_windows_stock_changes_and_keeps_bad_rows_aside(
     with session_scope() as session:
         kept_aside = session.scalars(select(Event.error).where(Event.status == EventStatus.FAILED)).all()
     assert kept_aside == ["quality: SKU not in the SKU map"]
+
+
+def test_secrets_stay_out_of_task_logs_xcoms_and_databases(
+    sandbox: Sandbox, demo: dict[str, int], sqlite_registry: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from connectors.hooks.app import token_store
+
+    order = create_shopify_order(sandbox)
+    event_id = deliver(demo["shopify_order_to_eshopbox"], "secret-check", order)
+    assert run("wf__demo__shopify_order_to_eshopbox", run_conf={"event_id": event_id}).state == "success"
+    captured = capfd.readouterr()
+    stored = token_store().load("eshopbox@1.0.0:demo_eshopbox")  # the access token the run obtained
+    assert stored is not None
+    secrets = [
+        "shpat_sandbox_demo_token", "sandbox-shopify-webhook-secret", "sandbox-client-secret",
+        "sandbox-refresh-token", stored.access_token,
+    ]  # fmt: skip
+    databases = [Path(sqlite_registry.removeprefix("sqlite:///")), Path(os.environ["AIRFLOW_HOME"]) / "airflow.db"]
+    stored_bytes = b"".join(p.read_bytes() for db in databases for p in db.parent.glob(db.name + "*"))
+    assert "step__create_order" in captured.out + captured.err  # the task logs were captured
+    for secret in secrets:
+        assert secret not in captured.out + captured.err
+        assert secret.encode() not in stored_bytes

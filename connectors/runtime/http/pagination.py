@@ -8,7 +8,7 @@ from urllib.parse import urljoin
 
 import requests
 
-from connectors.runtime.http.request import RenderedRequest
+from connectors.runtime.http.request import RenderedRequest, response_body
 from connectors.runtime.paths import dig
 from connectors.spec.pagination import (
     CursorPaginationSpec,
@@ -25,13 +25,6 @@ class Paginator(Protocol):
     def next(
         self, request: RenderedRequest, response: requests.Response, records: list[Any]
     ) -> RenderedRequest | None: ...
-
-
-def _body(response: requests.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 class SinglePage:
@@ -71,7 +64,7 @@ class PageNumberPaginator(SinglePage):
         if self.spec.total_pages_header:
             total = response.headers.get(self.spec.total_pages_header)
         elif self.spec.total_pages_path:
-            total = dig(_body(response), self.spec.total_pages_path)
+            total = dig(response_body(response), self.spec.total_pages_path)
         if total is not None and page - self.spec.start + 1 >= int(total):
             return None
         if self.spec.size and len(records) < self.spec.size:
@@ -84,7 +77,7 @@ class CursorPaginator(SinglePage):
         self.spec = spec
 
     def next(self, request: RenderedRequest, response: requests.Response, records: list[Any]) -> RenderedRequest | None:
-        body = _body(response)
+        body = response_body(response)
         if self.spec.stop_path and not dig(body, self.spec.stop_path):
             return None
         cursor = dig(body, self.spec.cursor_path)

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import requests
+
 from connectors.runtime.errors import ConfigurationError
 from connectors.runtime.templating import TemplateError, render_text, render_value
 from connectors.spec.base import RequestSpec
@@ -27,6 +29,16 @@ class RenderedRequest:
         if self.data is not None:
             kwargs["data"] = self.data
         return kwargs
+
+
+def response_body(response: requests.Response) -> Any:
+    """The decoded JSON body; None when empty, the text when it is not JSON (some apps answer `OK`)."""
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return response.text
 
 
 def join_url(base_url: str, url: str) -> str:
