@@ -104,6 +104,28 @@ def apps_validate(paths: tuple[Path, ...]) -> None:
     click.echo(f"{len(files or [])} app versions valid")
 
 
+@apps.command("usage")
+@click.argument("key", required=False)
+def apps_usage(key: str | None) -> None:
+    """Which workflows use which app versions (and whether those versions are deprecated)."""
+    from connectors.registry.db import session_scope
+    from connectors.workflows.lifecycle import deprecation_notice, usage
+
+    catalog = _catalog()
+    with session_scope() as session:
+        used = usage(session)
+    for ref, dag_ids in used.items():
+        if key and ref.partition("@")[0] != key:
+            continue
+        try:
+            notice = deprecation_notice(catalog.get(ref))
+        except KeyError:
+            notice = (f"{ref} is not in the catalog", True)
+        click.echo(f"{ref}  ({notice[0] if notice else 'active'})")
+        for dag_id in dag_ids:
+            click.echo(f"  {dag_id}")
+
+
 @apps.command("schema")
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to a file instead of stdout.")
 def apps_schema(output: Path | None) -> None:

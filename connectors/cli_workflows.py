@@ -12,7 +12,8 @@ from sqlalchemy import select
 from connectors.registry.db import database_url, migrate, session_scope
 from connectors.registry.models import Workflow
 from connectors.spec import AppDefinitionError, Catalog
-from connectors.workflows.store import apply_workflows, find_workflow, load_workflow_files
+from connectors.workflows.lifecycle import check_new_deprecated_uses
+from connectors.workflows.store import apply_workflows, find_workflow, load_workflow_paths
 
 
 @click.group()
@@ -37,15 +38,19 @@ def workflows() -> None:
 def workflows_apply(files: tuple[Path, ...]) -> None:
     """Validate and upsert workflow files; all or nothing: one bad file changes nothing."""
     paths = [p for f in files for p in (sorted(f.glob("*.y*ml")) if f.is_dir() else [f])]
+    catalog = Catalog.load()
     try:
-        specs = load_workflow_files(paths, Catalog.load())
+        loaded = load_workflow_paths(paths, catalog)
+        with session_scope() as session:
+            issues = check_new_deprecated_uses(session, loaded, catalog)
+            if issues:
+                raise AppDefinitionError(issues)
+            results = apply_workflows(session, [spec for _, spec in loaded])
     except AppDefinitionError as exc:
         for issue in exc.issues:
             click.echo(str(issue), err=True)
         click.echo(f"nothing applied: {len(exc.issues)} error(s)", err=True)
         sys.exit(1)
-    with session_scope() as session:
-        results = apply_workflows(session, specs)
     for dag_id, change in results:
         click.echo(f"{change:9} {dag_id}")
 

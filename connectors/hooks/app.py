@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from functools import lru_cache
 from typing import Any
 
@@ -11,11 +12,14 @@ from airflow.sdk.log import mask_secret
 
 from connectors.registry.token_store import DatabaseTokenStore
 from connectors.runtime.auth import MemoryTokenStore, TokenStore
+from connectors.runtime.errors import ConfigurationError
 from connectors.runtime.http.client import AppClient, ConnectionValues
 from connectors.runtime.redaction import secrets
 from connectors.spec import AppVersionSpec, Catalog
+from connectors.workflows.lifecycle import deprecation_notice
 
 ENV_VARIABLE_PREFIX = "integrations_env"
+log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
@@ -69,6 +73,13 @@ class AppHook(BaseHook):
         return values
 
     def get_client(self) -> AppClient:
+        """The client; a deprecated version warns in the task log, and past its sunset fails before any request."""
+        notice = deprecation_notice(self.spec)
+        if notice:
+            message, ended = notice
+            if ended:
+                raise ConfigurationError(message)
+            log.warning(message)
         secrets.add_listener(mask_secret)  # every credential and token the runtime registers is masked in task logs
         connection = self.get_connection(self.conn_id)
         values = connection_values(

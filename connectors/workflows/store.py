@@ -16,15 +16,20 @@ from connectors.workflows.validation import load_workflow
 
 def load_workflow_files(paths: Iterable[Path], catalog: Catalog) -> list[WorkflowSpec]:
     """Validate every file first; raise one `AppDefinitionError` with every issue of every file."""
-    specs, issues = [], []
+    return [spec for _, spec in load_workflow_paths(paths, catalog)]
+
+
+def load_workflow_paths(paths: Iterable[Path], catalog: Catalog) -> list[tuple[Path, WorkflowSpec]]:
+    """Like `load_workflow_files`, keeping each workflow's file for later messages."""
+    loaded, issues = [], []
     for path in paths:
         try:
-            specs.append(load_workflow(path, catalog))
+            loaded.append((path, load_workflow(path, catalog)))
         except AppDefinitionError as exc:
             issues.extend(exc.issues)
     if issues:
         raise AppDefinitionError(issues)
-    return specs
+    return loaded
 
 
 def _split_app(reference: str) -> tuple[str, str]:
