@@ -29,6 +29,15 @@ EVENT_STATUSES_2024_10 = [
 ]
 
 
+# Statuses each later Admin API version adds (the request path names the version).
+EVENT_STATUSES_ADDED = {"2025-07": ["delayed"], "2025-10": ["carrier_picked_up"]}
+
+
+def event_statuses_for(api_version: str, base: list[str]) -> list[str]:
+    """The FulfillmentEvent statuses an Admin API version accepts: `base` (2024-10) plus what later ones added."""
+    return base + [status for since, added in EVENT_STATUSES_ADDED.items() if api_version >= since for status in added]
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 

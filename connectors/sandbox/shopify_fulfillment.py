@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Request
 
 from connectors.sandbox.common import json_body
+from connectors.sandbox.config import event_statuses_for
 from connectors.sandbox.shopify import errors
 
 if TYPE_CHECKING:
@@ -123,11 +124,11 @@ def fulfillment_routes(router: APIRouter, ctx: ShopifyContext) -> None:
         return found
 
     @router.post("/orders/{order_id}/fulfillments/{fulfillment_id}/events.json", status_code=201)
-    async def create_event(order_id: str, fulfillment_id: str, request: Request) -> dict[str, Any]:
+    async def create_event(order_id: str, fulfillment_id: str, version: str, request: Request) -> dict[str, Any]:
         body = await json_body(request, lambda message: errors(400, {"event": "Required parameter missing"}))
         spec = _root(body, "event")
         status = spec.get("status")
-        if status not in ctx.config.event_statuses:
+        if status not in event_statuses_for(version, ctx.config.event_statuses):
             raise errors(422, {"status": ["is not included in the list"]})
         with ctx.state.lock:
             fulfillment = fulfillment_of(order_id, fulfillment_id)

@@ -15,15 +15,9 @@ from connectors.factory import register_workflow_dags
 from connectors.registry.db import session_scope
 from connectors.registry.inbox import store_event
 from connectors.registry.models import ActionLogEntry, Event, EventStatus
-from tests.airflow.demo import configure_demo
 from tests.unit.sandbox.fixtures import Sandbox
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
-
-
-@pytest.fixture
-def demo(sandbox: Sandbox, sqlite_registry: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
-    return configure_demo(monkeypatch, sqlite_registry, sandbox.url)
 
 
 def deliver(workflow_id: int, key: str, payload: dict[str, Any]) -> int:

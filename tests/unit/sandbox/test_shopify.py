@@ -7,7 +7,7 @@ import hashlib
 import hmac
 from urllib.parse import parse_qs, urlsplit
 
-from tests.unit.sandbox.fixtures import SHOPIFY_SECRET, Receiver, Sandbox
+from tests.unit.sandbox.fixtures import SHOPIFY_SECRET, SHOPIFY_TOKEN, Receiver, Sandbox
 
 
 def _new_order(sandbox: Sandbox, **spec) -> dict:
@@ -204,3 +204,18 @@ def test_failed_deliveries_are_retried_and_recorded(sandbox: Sandbox, receiver: 
     delivery = sandbox.wait_deliveries("shopify", 1)[0]
     assert [a["status"] for a in delivery["attempts"]] == [500, 503, 200]
     assert delivery["status"] == "delivered"
+
+
+def test_delayed_event_status_exists_from_api_2025_07(sandbox: Sandbox) -> None:
+    order = sandbox.control("shopify", "/orders", {"sku": "ESB-MUG-WHITE"})
+    order = order.get("order", order)
+    fulfillment_order = sandbox.shopify("GET", f"/orders/{order['id']}/fulfillment_orders.json").json()
+    body = {"fulfillment": {"line_items_by_fulfillment_order": [
+        {"fulfillment_order_id": fulfillment_order["fulfillment_orders"][0]["id"]}]}}  # fmt: skip
+    fulfillment = sandbox.shopify("POST", "/fulfillments.json", json=body).json()["fulfillment"]
+    path = f"/orders/{order['id']}/fulfillments/{fulfillment['id']}/events.json"
+    event = {"event": {"status": "delayed"}}
+    assert sandbox.shopify("POST", path, json=event).status_code == 422  # the fixture's admin path is 2024-10
+    newer = f"{sandbox.url}/shopify/admin/api/2025-07{path}"
+    answer = sandbox.http.post(newer, json=event, headers={"X-Shopify-Access-Token": SHOPIFY_TOKEN}, timeout=10)
+    assert answer.status_code == 201 and answer.json()["fulfillment_event"]["status"] == "delayed"
