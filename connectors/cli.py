@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from connectors.cli_env import env
 from connectors.cli_events import events
 from connectors.cli_workflows import db, workflows
 from connectors.sandbox.cli import sandbox as sandbox_commands
@@ -140,6 +141,7 @@ def apps_schema(output: Path | None) -> None:
 main.add_command(db)
 main.add_command(workflows)
 main.add_command(events)
+main.add_command(env)
 
 main.add_command(sandbox_commands)  # integrations sandbox serve|emit (connectors/sandbox/cli.py)
 

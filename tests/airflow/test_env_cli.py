@@ -1,0 +1,74 @@
+"""`integrations env set|show|copy`: typed values per app version in Airflow Variables, secrets never shown."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from connectors.cli import main
+
+pytestmark = pytest.mark.usefixtures("airflow_db")
+
+PARTNER = """
+app: {{key: partner, name: Partner API, category: generic}}
+version: {version}
+base_url: "{{{{ env.BASE_URL }}}}"
+auth: {{type: api_key, fields: {{token: {{}}}}, headers: {{X-Token: "{{{{ auth.token }}}}"}}}}
+environment:
+  BASE_URL: {{required: true, description: Beta or live}}
+  PARTNER_KEY: {{secret: true}}
+  PAGE_SIZE: {{type: integer, default: 50}}
+{extra}
+"""
+
+
+@pytest.fixture
+def partner_apps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    from airflow.models import Variable
+
+    for version in ("1_0_0", "2_0_0"):  # Airflow's metadata database is shared by this process's tests
+        Variable.delete(f"integrations_env__partner__{version}")
+    folder = tmp_path / "apps" / "partner"
+    folder.mkdir(parents=True)
+    (folder / "1.0.0.yaml").write_text(PARTNER.format(version="1.0.0", extra="  LEGACY_FLAG: {type: boolean}"))
+    (folder / "2.0.0.yaml").write_text(PARTNER.format(version="2.0.0", extra=""))
+    monkeypatch.setenv("INTEGRATIONS_APPS_PATH", str(tmp_path / "apps"))
+    yield
+
+
+def stored(version: str) -> dict[str, object]:
+    from airflow.models import Variable
+
+    return json.loads(Variable.get(f"integrations_env__partner__{version.replace('.', '_')}"))
+
+
+def test_set_show_and_copy(partner_apps: None) -> None:
+    runner = CliRunner()
+    done = runner.invoke(main, ["env", "set", "partner@1.0.0", "BASE_URL=https://beta.partner.test",
+                                "PARTNER_KEY=pk_live_9f8e7d6c", "PAGE_SIZE=100", "LEGACY_FLAG=true"])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert stored("1.0.0") == {"BASE_URL": "https://beta.partner.test", "PARTNER_KEY": "pk_live_9f8e7d6c",
+                               "PAGE_SIZE": 100, "LEGACY_FLAG": True}  # fmt: skip
+    shown = runner.invoke(main, ["env", "show", "partner@1.0.0"]).output
+    assert "PARTNER_KEY [string secret] = ***" in shown and "pk_live_9f8e7d6c" not in shown
+    assert "PAGE_SIZE [integer] = 100" in shown and 'BASE_URL [string required] = "https://beta.partner.test"' in shown
+
+    copied = runner.invoke(main, ["env", "copy", "partner@1.0.0", "partner@2.0.0"])
+    assert "skipped LEGACY_FLAG (not declared there)" in copied.output
+    assert stored("2.0.0") == {"BASE_URL": "https://beta.partner.test", "PARTNER_KEY": "pk_live_9f8e7d6c",
+                               "PAGE_SIZE": 100}  # fmt: skip
+
+
+def test_wrong_type_or_unknown_name_is_refused_and_nothing_written(partner_apps: None) -> None:
+    runner = CliRunner()
+    wrong = runner.invoke(main, ["env", "set", "partner@2.0.0", "PAGE_SIZE=lots"])
+    assert wrong.exit_code == 1 and "'PAGE_SIZE': 'lots' is not of type integer" in wrong.output
+    unknown = runner.invoke(main, ["env", "set", "partner@2.0.0", "PAGE_SIZ=10"])
+    assert unknown.exit_code == 1 and "declares no PAGE_SIZ" in unknown.output
+    from airflow.models import Variable
+
+    assert Variable.get("integrations_env__partner__2_0_0", default_var=None) is None
