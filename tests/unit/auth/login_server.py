@@ -24,6 +24,7 @@ USER, PASSWORD = "api@example.com", "s3cret-login-pass"
 class LoginServer:
     url: str = ""
     ttl: float = 60.0
+    reported_ttl: float | None = None  # what `expires_in` says, when it should differ from the real lifetime
     logins: list[str] = field(default_factory=list)
     sessions: dict[str, float] = field(default_factory=dict)
     data_calls: int = 0
@@ -56,7 +57,8 @@ def _handler(state: LoginServer) -> type[BaseHTTPRequestHandler]:
             token = secrets.token_hex(16)
             state.sessions[token] = time.time() + state.ttl
             state.logins.append(token)
-            self._reply(200, {"token": token, "expires_in": state.ttl}, {"Set-Cookie": f"SESSION={token}; Path=/"})
+            expires_in = state.ttl if state.reported_ttl is None else state.reported_ttl
+            self._reply(200, {"token": token, "expires_in": expires_in}, {"Set-Cookie": f"SESSION={token}; Path=/"})
 
         def do_GET(self) -> None:
             state.data_calls += 1

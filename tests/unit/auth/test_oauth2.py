@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -66,19 +67,24 @@ def test_refresh_token_grant_sends_json_like_eshopbox_generate_token(
     )
 
 
+def expire_stored_token(store: Any, in_seconds: float = -1.0) -> None:
+    """Move the stored token's expiry (as the clock would), so tests need not sleep through a lifetime."""
+    tokens = store.load("probe@1.0.0:acme")
+    store.save("probe@1.0.0:acme", replace(tokens, expires_at=time.time() + in_seconds))
+
+
 def test_rotated_refresh_token_is_persisted_and_used_next_time(
     oauth2_server_reset: OAuth2TestServer, resource_server: ResourceServer, tmp_path: Path
 ) -> None:
     server = oauth2_server_reset
     server.set_strict(True)  # a refresh token works once: reusing the original would fail
     server.seed_refresh_token("initial-refresh-2")
-    server.set_expires_in(1)
     spec = app_with_auth(oauth2(server, "refresh_token", refresh_margin=0), resource_server.url)
     key = Fernet.generate_key()
     credentials = {**CLIENT, "refresh_token": "initial-refresh-2"}
 
     get(client_for(spec, credentials, token_store=FileTokenStore(tmp_path / "tokens", key)), "/orders")
-    time.sleep(1.1)
+    expire_stored_token(FileTokenStore(tmp_path / "tokens", key))
     # a new process: a new client and a new store object over the same file
     get(client_for(spec, credentials, token_store=FileTokenStore(tmp_path / "tokens", key)), "/orders")
 
@@ -94,14 +100,16 @@ def test_rotated_refresh_token_is_persisted_and_used_next_time(
 def test_token_is_refreshed_before_it_expires(
     oauth2_server_reset: OAuth2TestServer, resource_server: ResourceServer
 ) -> None:
-    oauth2_server_reset.set_expires_in(3)
-    spec = app_with_auth(oauth2(oauth2_server_reset, "client_credentials", refresh_margin=2), resource_server.url)
-    client = client_for(spec, CLIENT)
+    store = MemoryTokenStore()
+    spec = app_with_auth(oauth2(oauth2_server_reset, "client_credentials", refresh_margin=60), resource_server.url)
+    client = client_for(spec, CLIENT, token_store=store)
     get(client, "/orders")
-    time.sleep(1.2)  # 1.8 s left: inside the 2 s margin
-    get(client, "/orders")
+    expire_stored_token(store, in_seconds=600)  # valid for 10 more minutes: not refreshed
+    get(client_for(spec, CLIENT, token_store=store), "/orders")
+    expire_stored_token(store, in_seconds=30)  # still valid, but inside the 60 s margin: refreshed first
+    get(client_for(spec, CLIENT, token_store=store), "/orders")
     first, second = token_calls(oauth2_server_reset)
-    assert resource_server.seen_tokens == [first["response_access_token"], second["response_access_token"]]
+    assert resource_server.seen_tokens == [first["response_access_token"]] * 2 + [second["response_access_token"]]
 
 
 def test_refreshes_oauth_token_once_when_api_returns_401(

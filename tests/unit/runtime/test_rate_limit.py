@@ -158,18 +158,19 @@ def test_call_limit_header_makes_the_next_request_wait(scripted_server: Scripted
     get(client, "/orders")
 
     # Burst 2 would let the second request go at once; the header leaves 2 * 1/40 tokens -> wait (1 - 0.05) / 2.
-    assert sum(waits) == pytest.approx(0.475, abs=0.02)
+    assert 0.40 <= sum(waits) <= 0.48  # 0.475 less what refilled while the test ran (a loaded machine is slow)
     [gap] = scripted_server.gaps()
-    assert gap >= 0.44
+    assert gap >= 0.40
 
 
 def test_without_a_usage_header_the_burst_goes_at_once(scripted_server: ScriptedServer) -> None:
     spec = make_spec(rate_limit={"requests_per_second": 2, "burst": 2, "header": {"name": CALL_LIMIT}})
     client = make_client(spec, scripted_server.url)
+    waits: list[float] = []
+    client.bucket._sleep = waits.append  # type: ignore[union-attr]
     scripted_server.reply(200, {"orders": []}, {CALL_LIMIT: "1/40"}, times=2)
 
     get(client, "/orders")
     get(client, "/orders")
 
-    [gap] = scripted_server.gaps()
-    assert gap < 0.3
+    assert waits == [] and len(scripted_server.requests) == 2
