@@ -15,7 +15,7 @@ from connectors.spec import Catalog
 from connectors.workflows.spec import WorkflowSpec
 from connectors.workflows.store import apply_workflows
 from connectors.workflows.validation import check_workflow
-from tests.airflow.test_workflow_runs import create_shopify_order, deliver, event_status, run, ship
+from tests.airflow.test_workflow_runs import create_shopify_order, deliver, event_status, pack_and_fulfil, run
 from tests.unit.sandbox.fixtures import Sandbox
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
@@ -45,11 +45,7 @@ def versioned(demo: dict[str, int]) -> dict[str, int]:
 
 def test_two_versions_run_side_by_side(sandbox: Sandbox, versioned: dict[str, int]) -> None:
     order = create_shopify_order(sandbox)
-    packed = ship(sandbox, versioned, order, "packed")
-    packed_event = deliver(versioned["eshopbox_packed_to_shopify_fulfillment"], "packed", packed)
-    assert (
-        run("wf__demo__eshopbox_packed_to_shopify_fulfillment", run_conf={"event_id": packed_event}).state == "success"
-    )
+    packed = pack_and_fulfil(sandbox, versioned, order)
 
     v1 = deliver(versioned["event_v1"], "shipment-1", packed)
     v2 = deliver(versioned["event_v2"], "shipment-1", packed)

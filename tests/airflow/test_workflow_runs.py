@@ -74,16 +74,18 @@ def ship(sandbox: Sandbox, demo: dict[str, int], order: dict[str, Any], status: 
     """Create the Eshopbox order through workflow 1, then move its shipment to `status`."""
     event_id = deliver(demo["shopify_order_to_eshopbox"], f"order-{order['id']}", order)
     assert run("wf__demo__shopify_order_to_eshopbox", run_conf={"event_id": event_id}).state == "success"
-    shipment_id = (
-        eshopbox_order_for(sandbox, order)["shipments"][0]["externalShipmentID"]
-        if "shipments" in eshopbox_order_for(sandbox, order)
-        else None
-    )
     state = sandbox.control("eshopbox", "/state", method="GET")
     shipment = next(s for s in state["shipments"] if s["customerOrderNumber"] == str(order["id"]))
-    shipment_id = shipment["externalShipmentID"]
-    moved = sandbox.control("eshopbox", f"/shipments/{shipment_id}/status", {"status": status})
+    moved = sandbox.control("eshopbox", f"/shipments/{shipment['externalShipmentID']}/status", {"status": status})
     return moved.get("shipment", moved)
+
+
+def pack_and_fulfil(sandbox: Sandbox, workflows: dict[str, int], order: dict[str, Any]) -> dict[str, Any]:
+    """The order's shipment packed in Eshopbox, and the Shopify fulfillment created by workflow 2."""
+    packed = ship(sandbox, workflows, order, "packed")
+    event_id = deliver(workflows["eshopbox_packed_to_shopify_fulfillment"], f"packed-{order['id']}", packed)
+    assert run("wf__demo__eshopbox_packed_to_shopify_fulfillment", run_conf={"event_id": event_id}).state == "success"
+    return packed
 
 
 def test_packed_shipment_creates_a_shopify_fulfillment_with_tracking(sandbox: Sandbox, demo: dict[str, int]) -> None:
@@ -111,11 +113,7 @@ def test_shipment_event_that_fails_the_condition_is_filtered(sandbox: Sandbox, d
 
 def test_delivered_shipment_adds_the_shopify_delivered_event(sandbox: Sandbox, demo: dict[str, int]) -> None:
     order = create_shopify_order(sandbox)
-    packed = ship(sandbox, demo, order, "packed")
-    packed_event = deliver(demo["eshopbox_packed_to_shopify_fulfillment"], "packed", packed)
-    assert (
-        run("wf__demo__eshopbox_packed_to_shopify_fulfillment", run_conf={"event_id": packed_event}).state == "success"
-    )
+    packed = pack_and_fulfil(sandbox, demo, order)
     delivered = sandbox.control(
         "eshopbox", f"/shipments/{packed['externalShipmentID']}/status", {"status": "delivered"}
     )
