@@ -8,12 +8,23 @@ from pathlib import Path
 
 import click
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from connectors.registry.db import database_url, migrate, session_scope
 from connectors.registry.models import Workflow
 from connectors.spec import AppDefinitionError, Catalog
-from connectors.workflows.lifecycle import check_new_deprecated_uses
-from connectors.workflows.store import apply_workflows, find_workflow, load_workflow_paths
+from connectors.spec.errors import format_path
+from connectors.workflows.lifecycle import app_refs, check_new_deprecated_uses
+from connectors.workflows.spec import WorkflowSpec
+from connectors.workflows.store import (
+    apply_workflows,
+    find_workflow,
+    load_workflow_paths,
+    upsert_workflow,
+    workflow_spec,
+)
+from connectors.workflows.upgrade import plan_upgrade
+from connectors.workflows.validation import check_workflow
 
 
 @click.group()
@@ -116,3 +127,71 @@ def workflows_delete(reference: str) -> None:
             raise click.ClickException(str(exc)) from None
         session.delete(row)
         click.echo(f"deleted {row.dag_id}")
+
+
+def _upgrade_one(session: Session, row: Workflow, target: str, dry_run: bool, catalog: Catalog) -> bool:
+    app_key, _, version = target.partition("@")
+    plan = plan_upgrade(workflow_spec(row), app_key, version, catalog)
+    if not plan.problems:
+        upgraded = WorkflowSpec.model_validate(plan.upgraded)
+        plan.problems = [f"{format_path(path)}: {message}" for path, message in check_workflow(upgraded, catalog)]
+    click.echo(f"{row.dag_id}: upgrade to {target}{' (dry run)' if dry_run else ''}")
+    for change in plan.changes:
+        click.echo(f"  change: {change}")
+    for problem in plan.problems:
+        click.echo(f"  cannot migrate: {problem}", err=True)
+    if plan.problems or dry_run:
+        return not plan.problems
+    previous = row.definition
+    upsert_workflow(session, upgraded)
+    row.previous_definition = previous
+    click.echo(f"  upgraded, revision {row.revision}; `integrations workflows rollback {row.id}` undoes it")
+    return True
+
+
+@workflows.command("upgrade")
+@click.argument("reference", required=False)
+@click.option("--to", "target", required=True, help="APP@VERSION to move to, e.g. shopify@2.0.0.")
+@click.option("--all-on", "all_on", help="Every workflow on this APP@VERSION instead of one REFERENCE.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+def workflows_upgrade(reference: str | None, target: str, all_on: str | None, dry_run: bool) -> None:
+    """Move a workflow (or every workflow on an app version) to another version of an app, applying the
+    migrations that version declares; refused, with every reason, when something cannot be migrated."""
+    if (reference is None) == (all_on is None):
+        raise click.ClickException("give one workflow REFERENCE or --all-on APP@VERSION")
+    catalog = Catalog.load()
+    with session_scope() as session:
+        if reference:
+            rows = [_found(session, reference)]
+        else:
+            app, _, version = (all_on or "").partition("@")
+            rows = [row for row in session.scalars(select(Workflow).order_by(Workflow.id))
+                    if f"{app}@{version}" in app_refs(workflow_spec(row))]  # fmt: skip
+        outcomes = [_upgrade_one(session, row, target, dry_run, catalog) for row in rows]
+        if not all(outcomes):
+            session.rollback()
+            click.echo("nothing upgraded", err=True)
+            sys.exit(1)
+
+
+@workflows.command("rollback")
+@click.argument("reference")
+def workflows_rollback(reference: str) -> None:
+    """Return a workflow to its definition before the last upgrade."""
+    with session_scope() as session:
+        row = _found(session, reference)
+        if row.previous_definition is None:
+            raise click.ClickException(f"{row.dag_id} has no earlier definition to return to")
+        current = row.definition
+        upsert_workflow(session, WorkflowSpec.model_validate(row.previous_definition))
+        row.previous_definition = current
+        click.echo(
+            f"rolled back {row.dag_id} to revision {row.revision}'s pins: {sorted(app_refs(workflow_spec(row)))}"
+        )
+
+
+def _found(session: Session, reference: str) -> Workflow:
+    try:
+        return find_workflow(session, reference)
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None

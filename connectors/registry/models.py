@@ -40,6 +40,7 @@ class Workflow(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     revision: Mapped[int] = mapped_column(Integer, default=1)
     definition: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    previous_definition: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # before the last upgrade, for rollback
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

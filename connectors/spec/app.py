@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -89,6 +89,24 @@ class TimeoutsSpec(SpecModel):
     read: float = Field(default=30.0, gt=0)
 
 
+class MigrationSpec(SpecModel):
+    """How workflows on an older version move to this one (`integrations workflows upgrade`)."""
+
+    from_: str = Field(alias="from", pattern=r"^(\d+|x)(\.(\d+|x)){0,2}$", description="1.x, 1.2.x or 1.2.3")
+    rename_triggers: dict[str, str] = Field(default_factory=dict)
+    rename_actions: dict[str, str] = Field(default_factory=dict, description="Actions and searches.")
+    rename_inputs: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description="Per action or search (new key): old input -> new input."
+    )
+    default_inputs: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Per action or search (new key): values for new required inputs."
+    )
+
+    def applies_to(self, version: str) -> bool:
+        wanted = self.from_.split(".")
+        return all(part in ("x", have) for part, have in zip(wanted, version.split("-")[0].split("."), strict=False))
+
+
 class AppVersionSpec(SpecModel):
     """One immutable definition of an app (`shopify@1.0.0`)."""
 
@@ -106,6 +124,7 @@ class AppVersionSpec(SpecModel):
     retry: RetryPolicySpec = Field(default_factory=RetryPolicySpec)
     rate_limit: RateLimitSpec | None = None
     timeouts: TimeoutsSpec = Field(default_factory=TimeoutsSpec)
+    migrations: list[MigrationSpec] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _deprecation_matches_status(self) -> AppVersionSpec:

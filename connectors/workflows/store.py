@@ -54,6 +54,9 @@ def upsert_workflow(session: Session, spec: WorkflowSpec) -> tuple[Workflow, str
     row.trigger_parameters, row.conditions = spec.trigger.parameters, spec.conditions.model_dump(mode="json")
     row.schedule, row.start_date = spec.schedule, spec.start_date
     row.definition, row.revision = definition, (row.revision or 0) + 1
+    if row.steps:  # delete the old steps first: the new ones reuse their (workflow, key)
+        row.steps.clear()
+        session.flush()
     row.steps = [
         WorkflowStep(
             position=position,

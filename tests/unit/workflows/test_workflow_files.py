@@ -97,3 +97,16 @@ def test_apply_is_all_or_nothing(tmp_path: Path, sqlite_registry: str) -> None:
     with session_scope(sqlite_registry) as session:
         row = session.scalar(select(Workflow).where(Workflow.key == "shopify_order_to_eshopbox"))
         assert row is not None and row.enabled is False
+
+
+def test_applying_a_changed_file_updates_the_row_and_its_steps(tmp_path: Path, sqlite_registry: str) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["workflows", "apply", str(ORDER)]).exit_code == 0
+    changed = broken(tmp_path, "payment_type: \"{{ 'COD'", "payment_type: \"{{ 'CashOnDelivery'")
+    result = runner.invoke(main, ["workflows", "apply", str(changed)])
+    assert result.exit_code == 0, result.output
+    assert "updated   wf__demo__shopify_order_to_eshopbox" in result.output
+    with session_scope(sqlite_registry) as session:
+        row = session.scalar(select(Workflow).where(Workflow.key == "shopify_order_to_eshopbox"))
+        assert row is not None and row.revision == 2 and len(row.steps) == 1
+        assert "CashOnDelivery" in row.steps[0].inputs["payment_type"]
