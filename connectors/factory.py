@@ -27,6 +27,7 @@ from connectors.operators.workflow import (
 )
 from connectors.registry.db import session_scope
 from connectors.registry.models import Workflow, WorkflowStep
+from connectors.spec.catalog import deprecated_versions
 from connectors.workflows.spec import is_valid_schedule
 
 log = logging.getLogger(__name__)
@@ -139,18 +140,25 @@ def polling_timetable(schedule: str) -> CronDataIntervalTimetable:
     return CronDataIntervalTimetable(schedule, timezone="UTC")
 
 
-def build_dag(row: WorkflowRow) -> DAG:
+def build_dag(row: WorkflowRow, deprecated: dict[str, str] | None = None) -> DAG:
     if row.schedule and not is_valid_schedule(row.schedule):
         raise ValueError(f"schedule {row.schedule!r} is neither a cron expression nor a preset")
     apps = sorted({row.trigger.partition("@")[0], *(s.app for s in row.steps)})
+    refs = {row.trigger, *(f"{s.app}@{s.version}" for s in row.steps)}
+    retiring = sorted(ref for ref in refs if ref in (deprecated or {}))
+    doc = describe(row) + "".join(
+        f"\n\n**Deprecated**: `{ref}` is sunset on {(deprecated or {})[ref]}; upgrade with "
+        f"`integrations workflows upgrade {row.id} --to ...`"
+        for ref in retiring
+    )
     dag = DAG(
         dag_id=row.dag_id,
         description=row.name,
-        doc_md=describe(row),
+        doc_md=doc,
         schedule=polling_timetable(row.schedule) if row.schedule else None,
         start_date=row.start_date or DEFAULT_START,
         catchup=False,
-        tags=[f"client:{row.client}", *(f"app:{app}" for app in apps)],
+        tags=[f"client:{row.client}", *(f"app:{app}" for app in apps), *(f"deprecated:{ref}" for ref in retiring)],
         default_args=DEFAULT_ARGS,
         max_active_runs=16 if row.schedule is None else 1,
     )
@@ -189,11 +197,11 @@ def broken_dag(row: WorkflowRow, error: Exception) -> DAG:
     return dag
 
 
-def build_dags(rows: Iterable[WorkflowRow]) -> dict[str, DAG]:
+def build_dags(rows: Iterable[WorkflowRow], deprecated: dict[str, str] | None = None) -> dict[str, DAG]:
     dags = {}
     for row in rows:
         try:
-            dags[row.dag_id] = build_dag(row)
+            dags[row.dag_id] = build_dag(row, deprecated)
         except Exception as exc:  # one bad row must not hide the other workflows
             log.error("workflow %s/%s could not be built: %s", row.client, row.key, exc)
             dags[row.dag_id] = broken_dag(row, exc)
@@ -210,6 +218,7 @@ def register_workflow_dags(namespace: MutableMapping[str, Any], url: str | None 
     except (OperationalError, ProgrammingError) as exc:
         log.warning("registry database not ready (run `integrations db migrate`): %s", exc)
         return {}
-    dags = build_dags(rows)
+    # a worker runs one task: it needs the DAG's tasks, not the deprecation marks (which read every app file)
+    dags = build_dags(rows, None if wanted else deprecated_versions())
     namespace.update(dags)
     return dags

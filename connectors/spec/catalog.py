@@ -79,3 +79,23 @@ class Catalog:
         except KeyError:
             known = ", ".join(spec.version for spec in self.versions(key))
             raise KeyError(f"unknown version '{version}' of app '{key}' (known: {known})") from None
+
+
+def deprecated_versions(folders: Iterable[Path] | None = None) -> dict[str, str]:
+    """`app@version` -> sunset date of every deprecated version, read without full validation.
+
+    Cheap enough for DAG-parse time (a few milliseconds): only `app.key`, `version`, `status` and `deprecation` are
+    read, with libyaml. Invalid files are skipped here; `integrations apps validate` reports them.
+    """
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    found = {}
+    for path in definition_files(app_folders() if folders is None else folders):
+        try:
+            document = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+            if document.get("status") == "deprecated":
+                found[f"{document['app']['key']}@{document['version']}"] = str(document["deprecation"]["sunset"])
+        except (OSError, yaml.YAMLError, AttributeError, KeyError, TypeError):
+            continue
+    return found

@@ -80,3 +80,27 @@ def test_dag_file_imports_cleanly_in_a_dagbag(sqlite_registry: str) -> None:
 def test_no_registry_yet_means_no_dags_and_no_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("INTEGRATIONS_DB_URL", f"sqlite:///{tmp_path / 'empty.db'}")
     assert register_workflow_dags({}) == {}
+
+
+def test_workflow_on_a_deprecated_version_is_marked_on_its_dag(
+    sqlite_registry: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from connectors.spec import Catalog
+    from connectors.workflows.store import apply_workflows
+    from connectors.workflows.validation import load_workflow
+
+    shopify = DAG_FILE.parents[1] / "connectors" / "apps" / "shopify" / "1.0.0.yaml"
+    folder = tmp_path / "apps" / "shopify"
+    folder.mkdir(parents=True)
+    (folder / "0.9.0.yaml").write_text(shopify.read_text().replace(
+        "version: 1.0.0", "version: 0.9.0\nstatus: deprecated\ndeprecation: {sunset: 2099-01-01, replacement: 1.0.0}"
+    ))  # fmt: skip
+    monkeypatch.setenv("INTEGRATIONS_APPS_PATH", str(tmp_path / "apps"))
+    seed = DAG_FILE.parents[1] / "include" / "workflows" / "eshopbox_delivered_to_shopify_event.yaml"
+    old = tmp_path / "old.yaml"
+    old.write_text(seed.read_text().replace("shopify@1.0.0", "shopify@0.9.0"))
+    with session_scope(sqlite_registry) as session:  # a workflow that was on 0.9.0 before it was deprecated
+        apply_workflows(session, [load_workflow(old, Catalog.load())])
+    dag = register_workflow_dags({})["wf__demo__eshopbox_delivered_to_shopify_event"]
+    assert "deprecated:shopify@0.9.0" in dag.tags
+    assert "`shopify@0.9.0` is sunset on 2099-01-01" in dag.doc_md
