@@ -72,3 +72,22 @@ def test_wrong_type_or_unknown_name_is_refused_and_nothing_written(partner_apps:
     from airflow.models import Variable
 
     assert Variable.get("integrations_env__partner__2_0_0", default_var=None) is None
+
+
+def test_secret_environment_values_are_masked_by_airflow_once_a_task_builds_its_client(
+    partner_apps: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow.sdk._shared.secrets_masker import redact
+
+    from connectors.hooks import app as app_hooks
+
+    app_hooks.catalog.cache_clear()
+    values = {"BASE_URL": "https://live.partner.test", "PARTNER_KEY": "pk_secret_5b4a3c2d"}
+    monkeypatch.setenv("AIRFLOW_VAR_INTEGRATIONS_ENV__PARTNER__2_0_0", json.dumps(values))  # as a task reads it
+    connection = {"conn_type": "integrations_partner", "extra": {"token": "partner-token-77"}}
+    monkeypatch.setenv("AIRFLOW_CONN_PARTNER_LIVE", json.dumps(connection))
+    assert "pk_secret_5b4a3c2d" in redact("key pk_secret_5b4a3c2d")  # not known to Airflow yet
+    client = app_hooks.AppHook("partner@2.0.0", "partner_live").get_client()
+    assert client.base_url == "https://live.partner.test" and client.env["PARTNER_KEY"] == "pk_secret_5b4a3c2d"
+    assert redact("key pk_secret_5b4a3c2d, token partner-token-77") == "key ***, token ***"
+    app_hooks.catalog.cache_clear()
