@@ -76,29 +76,19 @@ def workflows_list() -> None:
             click.echo(f"{row.id:>4}  {'yes' if row.enabled else 'no':7}  {trigger:32}  {row.dag_id}")
 
 
-def _find(reference: str) -> Workflow:
-    with session_scope() as session:
-        try:
-            return find_workflow(session, reference)
-        except LookupError as exc:
-            raise click.ClickException(str(exc)) from None
-
-
 @workflows.command("show")
 @click.argument("reference")
 def workflows_show(reference: str) -> None:
     """One workflow (id, dag_id or client/key) as stored."""
-    row = _find(reference)
+    with session_scope() as session:
+        row = _found(session, reference)
     click.echo(f"# {row.dag_id}, revision {row.revision}, {'enabled' if row.enabled else 'disabled'}")
     click.echo(json.dumps(row.definition, indent=2))
 
 
 def _set_enabled(reference: str, enabled: bool) -> None:
     with session_scope() as session:
-        try:
-            row = find_workflow(session, reference)
-        except LookupError as exc:
-            raise click.ClickException(str(exc)) from None
+        row = _found(session, reference)
         row.enabled = enabled
         click.echo(f"{'enabled' if enabled else 'disabled'} {row.dag_id}")
 
@@ -121,10 +111,7 @@ def workflows_disable(reference: str) -> None:
 @click.confirmation_option(prompt="Delete the workflow with its events and action log?")
 def workflows_delete(reference: str) -> None:
     with session_scope() as session:
-        try:
-            row = find_workflow(session, reference)
-        except LookupError as exc:
-            raise click.ClickException(str(exc)) from None
+        row = _found(session, reference)
         session.delete(row)
         click.echo(f"deleted {row.dag_id}")
 
@@ -191,6 +178,7 @@ def workflows_rollback(reference: str) -> None:
 
 
 def _found(session: Session, reference: str) -> Workflow:
+    """The workflow by id, dag_id or client/key, or a clear command-line error."""
     try:
         return find_workflow(session, reference)
     except LookupError as exc:

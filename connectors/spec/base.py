@@ -72,9 +72,8 @@ _PYTHON_TYPES: dict[str, tuple[type, ...]] = {
 
 def describe_type_mismatch(type_name: str, value: Any, choices: list[str] | None = None) -> str | None:
     """Return why `value` is not a valid `type_name`, or None when it is."""
-    expected = _PYTHON_TYPES[type_name]
-    is_bool = isinstance(value, bool)
-    if type_name in ("integer", "number") and is_bool or not isinstance(value, expected):
+    bool_as_number = type_name in ("integer", "number") and isinstance(value, bool)  # bool is an int in Python
+    if bool_as_number or not isinstance(value, _PYTHON_TYPES[type_name]):
         return f"{value!r} is not of type {type_name}"
     if choices and value not in choices:
         return f"{value!r} is not one of {', '.join(choices)}"
