@@ -34,5 +34,6 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-clean:
+clean:  # stops an embedded PostgreSQL a killed `make run` left behind, then removes its data with the rest
+	-test ! -x $(BIN)/python || $(BIN)/python -m connectors.devserver stop-postgres $(AIRFLOW_HOME)/postgres
 	rm -rf $(VENV) $(AIRFLOW_HOME)

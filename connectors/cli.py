@@ -9,6 +9,7 @@ import click
 
 from connectors.cli_env import env
 from connectors.cli_events import events
+from connectors.cli_status import status
 from connectors.cli_workflows import db, workflows
 from connectors.sandbox.cli import sandbox as sandbox_commands
 from connectors.spec import AppDefinitionError, Catalog, load_app_version
@@ -110,7 +111,8 @@ def apps_validate(paths: tuple[Path, ...]) -> None:
 def apps_usage(key: str | None) -> None:
     """Which workflows use which app versions (and whether those versions are deprecated)."""
     from connectors.registry.db import session_scope
-    from connectors.workflows.lifecycle import deprecation_notice, usage
+    from connectors.spec.deprecation import deprecation_notice
+    from connectors.workflows.lifecycle import usage
 
     catalog = _catalog()
     with session_scope() as session:
@@ -142,6 +144,7 @@ main.add_command(db)
 main.add_command(workflows)
 main.add_command(events)
 main.add_command(env)
+main.add_command(status)
 
 main.add_command(sandbox_commands)  # integrations sandbox serve|emit (connectors/sandbox/cli.py)
 

@@ -16,24 +16,16 @@ from airflow.sdk import DAG, CronDataIntervalTimetable, get_parsing_context
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from connectors.operators.polling import PollOperator, ProcessBatchOperator
-from connectors.operators.workflow import (
-    CHECK_CONDITIONS,
-    LOAD_EVENT,
-    CheckConditionsOperator,
-    LoadEventOperator,
-    RunStepOperator,
-    step_task_id,
-)
+from connectors.operators.polling import POLL, PollOperator
+from connectors.operators.workflow import PROCESS_EVENTS, ProcessEventsOperator
+from connectors.registry.dag_ids import DAG_PREFIX, dag_id_for, parse_dag_id
 from connectors.registry.db import session_scope
 from connectors.registry.models import Workflow, WorkflowStep
-from connectors.spec.catalog import deprecated_versions
-from connectors.workflows.spec import is_valid_schedule
 
 log = logging.getLogger(__name__)
 
 DEFAULT_START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-DAG_PREFIX = "wf__"
+MAX_ACTIVE_DRAINS = 4  # runs of one webhook workflow at once; they claim different events
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": "integrations",
     "retries": 3,
@@ -70,7 +62,7 @@ class WorkflowRow:
 
     @property
     def dag_id(self) -> str:
-        return f"{DAG_PREFIX}{self.client}__{self.key}"
+        return dag_id_for(self.client, self.key)
 
 
 def workflow_rows(only_dag_id: str | None = None, url: str | None = None) -> list[WorkflowRow]:
@@ -102,8 +94,10 @@ def workflow_rows(only_dag_id: str | None = None, url: str | None = None) -> lis
         .order_by(w.client, w.key, s.position)
     )
     if only_dag_id:
-        client, _, key = only_dag_id.removeprefix(DAG_PREFIX).partition("__")
-        query = query.where(w.client == client, w.key == key)
+        client_key = parse_dag_id(only_dag_id)
+        if client_key is None:
+            return []
+        query = query.where(w.client == client_key[0], w.key == client_key[1])
     rows: dict[int, WorkflowRow] = {}
     with session_scope(url) as session:
         for r in session.execute(query):
@@ -141,8 +135,13 @@ def polling_timetable(schedule: str) -> CronDataIntervalTimetable:
 
 
 def build_dag(row: WorkflowRow, deprecated: dict[str, str] | None = None) -> DAG:
-    if row.schedule and not is_valid_schedule(row.schedule):
-        raise ValueError(f"schedule {row.schedule!r} is neither a cron expression nor a preset")
+    """Every workflow DAG ends with one task that drains its events; a polling workflow polls its window first.
+    The steps run inside that task, event by event, so the DAG's shape does not depend on them."""
+    if row.schedule:
+        from connectors.workflows.schedules import is_valid_schedule
+
+        if not is_valid_schedule(row.schedule):
+            raise ValueError(f"schedule {row.schedule!r} is neither a cron expression nor a preset")
     apps = sorted({row.trigger.partition("@")[0], *(s.app for s in row.steps)})
     refs = {row.trigger, *(f"{s.app}@{s.version}" for s in row.steps)}
     retiring = sorted(ref for ref in refs if ref in (deprecated or {}))
@@ -160,24 +159,12 @@ def build_dag(row: WorkflowRow, deprecated: dict[str, str] | None = None) -> DAG
         catchup=False,
         tags=[f"client:{row.client}", *(f"app:{app}" for app in apps), *(f"deprecated:{ref}" for ref in retiring)],
         default_args=DEFAULT_ARGS,
-        max_active_runs=16 if row.schedule is None else 1,
+        max_active_runs=MAX_ACTIVE_DRAINS if row.schedule is None else 1,
     )
     with dag:
+        drain = ProcessEventsOperator(task_id=PROCESS_EVENTS, workflow_id=row.id)
         if row.schedule:
-            polled = PollOperator(task_id="poll", workflow_id=row.id)
-            ProcessBatchOperator.partial(task_id="process_batch", workflow_id=row.id).expand(event_ids=polled.output)
-        else:
-            previous: Any = LoadEventOperator(task_id=LOAD_EVENT, workflow_id=row.id)
-            previous = previous >> CheckConditionsOperator(task_id=CHECK_CONDITIONS, workflow_id=row.id)
-            for index, step in enumerate(row.steps):
-                task = RunStepOperator(
-                    task_id=step_task_id(step.key),
-                    workflow_id=row.id,
-                    step_key=step.key,
-                    earlier_steps=[s.key for s in row.steps[:index]],
-                    last=index == len(row.steps) - 1,
-                )
-                previous = previous >> task
+            PollOperator(task_id=POLL, workflow_id=row.id) >> drain
     return dag
 
 
@@ -219,6 +206,11 @@ def register_workflow_dags(namespace: MutableMapping[str, Any], url: str | None 
         log.warning("registry database not ready (run `integrations db migrate`): %s", exc)
         return {}
     # a worker runs one task: it needs the DAG's tasks, not the deprecation marks (which read every app file)
-    dags = build_dags(rows, None if wanted else deprecated_versions())
+    deprecated = None
+    if wanted is None:
+        from connectors.spec.catalog import deprecated_versions
+
+        deprecated = deprecated_versions()
+    dags = build_dags(rows, deprecated)
     namespace.update(dags)
     return dags

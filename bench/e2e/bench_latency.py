@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.e2e.platform import running_platform, wait_for
 
-DAG = "wf__demo__shopify_order_to_eshopbox"
+DAG = "wf.demo.shopify_order_to_eshopbox"
 
 
 def main() -> None:

@@ -295,7 +295,7 @@ def bench_rows(rows: int, repeat: int, airflow_home: Path, mode: str) -> dict[st
         print(f"N={rows}: registry ready ({rows} workflows applied in {insert_s:.1f} s); measuring...", flush=True)
         runs: dict[str, list[dict[str, Any]]] = {"factory": [], "plain": [], "worker": []}
         middle = rows // 2 - (rows // 2) % 5  # a webhook workflow in the middle of the registry
-        worker_dag = f"wf__client{middle // 10:03d}__eshopbox_packed_to_shopify_fulfillment_{middle:05d}"
+        worker_dag = f"wf.client{middle // 10:03d}.eshopbox_packed_to_shopify_fulfillment_{middle:05d}"
         jobs = {
             "factory": make_job(FACTORY_FILE, url, rows, serialize=True),
             "plain": make_job(PLAIN_FILE, url, rows, serialize=True),

@@ -54,7 +54,7 @@ def build(i: int) -> DAG:
     workflow_id, client, polling = i + 1, f"client{i // 10:03d}", i % 5 == 4
     if polling:
         dag = DAG(
-            dag_id=f"wf__{client}__eshopbox_stock_to_shopify_{i:05d}",
+            dag_id=f"wf.{client}.eshopbox_stock_to_shopify_{i:05d}",
             description="Eshopbox stock changed → Shopify available inventory",
             doc_md=POLLING_DOC.format(client=client, id=workflow_id),
             schedule=CronDataIntervalTimetable("@hourly", timezone="UTC"),
@@ -71,7 +71,7 @@ def build(i: int) -> DAG:
             )
     else:
         dag = DAG(
-            dag_id=f"wf__{client}__eshopbox_packed_to_shopify_fulfillment_{i:05d}",
+            dag_id=f"wf.{client}.eshopbox_packed_to_shopify_fulfillment_{i:05d}",
             description="Eshopbox shipment packed → Shopify fulfillment with tracking",
             doc_md=WEBHOOK_DOC.format(client=client, id=workflow_id),
             schedule=None,

@@ -3,7 +3,6 @@
     .venv/bin/python bench/webhooks/bench_receiver.py --requests 20000 --concurrency 32      # closed loop: capacity
     .venv/bin/python bench/webhooks/bench_receiver.py --requests 15000 --rate 500 --concurrency 256   # open loop
     .venv/bin/python bench/webhooks/bench_receiver.py --workers 2          # two uvicorn workers, one dispatcher lock
-    .venv/bin/python bench/webhooks/bench_receiver.py --orm                # store through inbox.store_event
     .venv/bin/python bench/webhooks/bench_receiver.py --writer thread      # writer thread instead of the event loop
     .venv/bin/python bench/webhooks/bench_receiver.py --target http://127.0.0.1:8080/integrations \
         --secret <demo_shopify webhook_secret> --db-url sqlite:///.airflow/integrations.db   # a running api-server
@@ -64,7 +63,6 @@ def create_bench_app() -> Any:
     connections = json.loads(os.environ["BENCH_CONNECTIONS"])
     settings = WebhookSettings.from_env(
         connection_lookup=StaticConnections(connections),
-        orm_store=os.environ.get("BENCH_ORM") == "1",
         store_in_event_loop={"loop": True, "thread": False}.get(os.environ.get("BENCH_WRITER", "")),
         gc_freeze=os.environ.get("BENCH_GC_FREEZE", "1") == "1",
         sweep_interval_seconds=5.0,
@@ -315,7 +313,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=32, help="most requests in flight")
     parser.add_argument("--rate", type=float, default=None, help="open loop: send this many webhooks a second")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
-    parser.add_argument("--orm", action="store_true", help="store through connectors.registry.inbox.store_event")
     parser.add_argument("--writer", choices=["auto", "loop", "thread"], default="auto")
     parser.add_argument("--no-gc-freeze", action="store_true", help="do not gc.freeze() the receiver's heap")
     parser.add_argument("--sqlite-synchronous", default=None, help="e.g. NORMAL: no fsync per commit")
@@ -340,7 +337,6 @@ def start_processes(args: argparse.Namespace, folder: Path, url: str) -> tuple[s
         "INTEGRATIONS_AIRFLOW_USERNAME": "bench",
         "INTEGRATIONS_AIRFLOW_PASSWORD": "bench-password",
         "BENCH_CONNECTIONS": json.dumps(CONNECTIONS),
-        "BENCH_ORM": "1" if args.orm else "0",
         "BENCH_WRITER": "" if args.writer == "auto" else args.writer,
         "BENCH_GC_FREEZE": "0" if args.no_gc_freeze else "1",
         "BENCH_SYNCHRONOUS": args.sqlite_synchronous or "",
@@ -413,7 +409,7 @@ def report(
     if args.target:
         print(f"receiver: {base} (running already); cores: {os.cpu_count()}")
     else:
-        mode = "store_event (ORM)" if args.orm else "bulk upsert"
+        mode = "bulk upsert"
         print(
             f"receiver: {args.workers} uvicorn worker(s), SQLite WAL, {mode}, writer {args.writer}, "
             f"gc.freeze {'off' if args.no_gc_freeze else 'on'}, synchronous {args.sqlite_synchronous or 'FULL'}; "

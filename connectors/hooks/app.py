@@ -10,13 +10,14 @@ from typing import Any
 from airflow.sdk import BaseHook, Variable
 from airflow.sdk.log import mask_secret
 
-from connectors.registry.token_store import DatabaseTokenStore
+from connectors.registry.rate_budgets import database_rate_budget
+from connectors.registry.tokens import DatabaseTokenStore
 from connectors.runtime.auth import MemoryTokenStore, TokenStore
 from connectors.runtime.errors import ConfigurationError
 from connectors.runtime.http.client import AppClient, ConnectionValues
 from connectors.runtime.redaction import secrets
 from connectors.spec import AppVersionSpec, Catalog
-from connectors.workflows.lifecycle import deprecation_notice
+from connectors.spec.deprecation import deprecation_notice
 
 ENV_VARIABLE_PREFIX = "integrations_env"
 log = logging.getLogger(__name__)
@@ -85,4 +86,6 @@ class AppHook(BaseHook):
         values = connection_values(
             self.spec, self.conn_id, connection.extra_dejson, connection.login, connection.password
         )
-        return AppClient(self.spec, values, self.environment(), token_store=token_store())
+        return AppClient(
+            self.spec, values, self.environment(), token_store=token_store(), rate_budget=database_rate_budget
+        )

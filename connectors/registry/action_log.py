@@ -12,11 +12,11 @@ from connectors.registry.models import ActionLogEntry, ActionOutcome
 DONE = (ActionOutcome.SUCCEEDED, ActionOutcome.FOUND, ActionOutcome.NOT_FOUND)
 
 
-def logged_step(session: Session, workflow_id: int, event_key: str, step_key: str) -> ActionLogEntry | None:
+def logged_step(session: Session, workflow_id: int, dedupe_key: str, step_key: str) -> ActionLogEntry | None:
     return session.scalar(
         select(ActionLogEntry).where(
             ActionLogEntry.workflow_id == workflow_id,
-            ActionLogEntry.event_key == event_key,
+            ActionLogEntry.dedupe_key == dedupe_key,
             ActionLogEntry.step_key == step_key,
         )
     )
@@ -25,7 +25,7 @@ def logged_step(session: Session, workflow_id: int, event_key: str, step_key: st
 def record_step(
     session: Session,
     workflow_id: int,
-    event_key: str,
+    dedupe_key: str,
     step_key: str,
     outcome: ActionOutcome,
     *,
@@ -35,9 +35,9 @@ def record_step(
     error: str | None = None,
 ) -> ActionLogEntry:
     """Insert or update the step's row; failed attempts are counted and keep their reason for replay."""
-    entry = logged_step(session, workflow_id, event_key, step_key)
+    entry = logged_step(session, workflow_id, dedupe_key, step_key)
     if entry is None:
-        entry = ActionLogEntry(workflow_id=workflow_id, event_key=event_key, step_key=step_key, attempts=0)
+        entry = ActionLogEntry(workflow_id=workflow_id, dedupe_key=dedupe_key, step_key=step_key, attempts=0)
         session.add(entry)
     entry.outcome, entry.status_code, entry.error = outcome, status_code, error
     entry.result = {"value": result}

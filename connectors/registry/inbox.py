@@ -1,52 +1,299 @@
-"""The events inbox: store before acknowledging, dedupe per workflow, follow each event's status."""
+"""The events inbox as a queue: store before acknowledging (deduped per workflow), claim under a lease, finish.
+
+Every change of an event's status goes through this module:
+
+    store_events ──▶ received ──claim_events──▶ running ──finish_events──▶ done | filtered | failed
+                        ▲                          │
+                        └── retry (not_before) ◀───┤  a retryable failure, or `release_events` in an outage
+                        └── lease ended ◀──────────┘  the run died: the next claim takes it again
+
+A claim takes the oldest claimable events of one workflow (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so runs of the
+same workflow never claim the same event) and counts an attempt; an event claimed `max_attempts` times without
+finishing fails with the reason.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+import functools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from connectors.registry.models import Event, EventStatus
+from connectors.registry.models import Event, EventStatus, Workflow, utcnow
 
-DONE = (EventStatus.SUCCEEDED, EventStatus.FILTERED)
-
-
-def store_event(
-    session: Session, workflow_id: int, dedupe_key: str, payload: bytes, headers: dict[str, Any] | None = None
-) -> tuple[Event, bool]:
-    """The stored event and whether it is new; a second delivery of the same key returns the first one."""
-    existing = session.scalar(select(Event).where(Event.workflow_id == workflow_id, Event.dedupe_key == dedupe_key))
-    if existing is not None:
-        return existing, False
-    event = Event(workflow_id=workflow_id, dedupe_key=dedupe_key, payload=payload, headers=headers or {})
-    try:
-        with session.begin_nested():
-            session.add(event)
-    except IntegrityError:  # a concurrent delivery stored it first
-        existing = session.scalar(select(Event).where(Event.workflow_id == workflow_id, Event.dedupe_key == dedupe_key))
-        assert existing is not None
-        return existing, False
-    return event, True
+FINAL = (EventStatus.DONE, EventStatus.FILTERED, EventStatus.FAILED)
+_e = Event.__table__.c
 
 
-def set_status(
-    session: Session, event_id: int, status: EventStatus, *, error: str | None = None, dag_run_id: str | None = None
-) -> None:
-    values: dict[str, Any] = {"status": status, "error": error}
-    if dag_run_id is not None:
-        values["dag_run_id"] = dag_run_id
-    session.execute(update(Event).where(Event.id == event_id).values(**values))
+@dataclass(frozen=True)
+class NewEvent:
+    workflow_id: int
+    dedupe_key: str
+    payload: bytes
+    headers: dict[str, Any] = field(default_factory=dict)
 
 
-def pending_events(session: Session, workflow_id: int, keys: Sequence[str]) -> list[Event]:
-    """Events of these keys that still need work (not succeeded, not filtered), oldest first."""
-    return list(
-        session.scalars(
-            select(Event)
-            .where(Event.workflow_id == workflow_id, Event.dedupe_key.in_(keys), Event.status.not_in(DONE))
-            .order_by(Event.id)
+@dataclass(frozen=True)
+class StoredEvent:
+    workflow_id: int
+    event_id: int
+    new: bool
+
+
+@dataclass(frozen=True)
+class ClaimedEvent:
+    id: int
+    dedupe_key: str
+    payload: bytes
+    attempts: int
+
+
+@dataclass(frozen=True)
+class EventOutcome:
+    """How one claimed event ended: a final status, or `received` again from `not_before` (retry)."""
+
+    event_id: int
+    status: EventStatus
+    error: str | None = None
+    not_before: dt.datetime | None = None
+
+
+# -- storing -----------------------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=4)
+def _insert_ignoring_duplicates(dialect: str) -> Any:
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    elif dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        raise NotImplementedError(f"the registry supports PostgreSQL and SQLite, not {dialect}")
+    return (
+        insert(Event)
+        .on_conflict_do_nothing(index_elements=["workflow_id", "dedupe_key"])
+        .returning(Event.id, Event.workflow_id, Event.dedupe_key)
+    )
+
+
+def store_events(connection: Connection, events: Sequence[NewEvent]) -> list[StoredEvent]:
+    """Insert each event unless (workflow, dedupe key) exists; a second delivery returns the first event's id.
+
+    One multi-row `INSERT .. ON CONFLICT DO NOTHING RETURNING` for all the events, then one SELECT for the ones
+    that existed already: a couple of round trips per batch, whatever its size."""
+    if not events:
+        return []
+    now = utcnow()
+    rows = [
+        {
+            "workflow_id": event.workflow_id,
+            "dedupe_key": event.dedupe_key,
+            "payload": event.payload,
+            "headers": event.headers,
+            "status": EventStatus.RECEIVED,
+            "attempts": 0,
+            "received_at": now,
+            "updated_at": now,
+        }
+        for event in events
+    ]
+    statement = _insert_ignoring_duplicates(connection.dialect.name)
+    inserted = {(wf, key): event_id for event_id, wf, key in connection.execute(statement, rows)}
+    missing = {(e.workflow_id, e.dedupe_key) for e in events} - inserted.keys()
+    existing: dict[tuple[int, str], int] = {}
+    if missing:
+        query = select(_e.id, _e.workflow_id, _e.dedupe_key).where(
+            tuple_(_e.workflow_id, _e.dedupe_key).in_(sorted(missing))
         )
+        existing = {(wf, key): event_id for event_id, wf, key in connection.execute(query)}
+    stored, seen = [], set()
+    for event in events:
+        pair = (event.workflow_id, event.dedupe_key)
+        new = pair in inserted and pair not in seen  # a key twice in one batch: the second is a duplicate
+        seen.add(pair)
+        stored.append(StoredEvent(event.workflow_id, inserted[pair] if pair in inserted else existing[pair], new))
+    return stored
+
+
+# -- the queue ---------------------------------------------------------------------------------------------------
+
+
+def claimable(now: dt.datetime) -> Any:
+    """Waiting and due, or running under a lease that has ended."""
+    return or_(
+        and_(_e.status == EventStatus.RECEIVED, or_(_e.not_before.is_(None), _e.not_before <= now)),
+        and_(_e.status == EventStatus.RUNNING, _e.lease_until < now),
+    )
+
+
+def claim_events(
+    connection: Connection, workflow_id: int, dag_run_id: str, limit: int, lease: dt.timedelta
+) -> list[ClaimedEvent]:
+    """Claim up to `limit` of the workflow's oldest claimable events for this run, under a lease."""
+    now = utcnow()
+    oldest = (
+        select(_e.id)
+        .where(_e.workflow_id == workflow_id, claimable(now))
+        .order_by(_e.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    claimed = connection.execute(
+        update(Event.__table__)
+        .where(_e.id.in_(oldest))
+        .values(
+            status=EventStatus.RUNNING,
+            dag_run_id=dag_run_id,
+            lease_until=now + lease,
+            attempts=_e.attempts + 1,
+            updated_at=now,
+        )
+        .returning(_e.id, _e.dedupe_key, _e.payload, _e.attempts)
+    )
+    return sorted((ClaimedEvent(*row) for row in claimed), key=lambda event: event.id)
+
+
+def extend_lease(connection: Connection, dag_run_id: str, event_ids: Iterable[int], lease: dt.timedelta) -> None:
+    """Keep the run's claim on events it has not finished yet."""
+    ids = list(event_ids)
+    if ids:
+        connection.execute(
+            update(Event.__table__)
+            .where(_e.id.in_(ids), _e.dag_run_id == dag_run_id, _e.status == EventStatus.RUNNING)
+            .values(lease_until=utcnow() + lease)
+        )
+
+
+def finish_events(connection: Connection, outcomes: Sequence[EventOutcome], dag_run_id: str | None = None) -> int:
+    """Record how events ended. With a run id, only events that run still holds change (a run whose lease ended
+    and whose events another run took cannot overwrite that run's outcome); without, only events still waiting
+    (set aside before any run claimed them, e.g. by a quality gate). Returns the rows changed."""
+    if not outcomes:
+        return 0
+    holder = (
+        and_(_e.dag_run_id == dag_run_id, _e.status == EventStatus.RUNNING)
+        if dag_run_id is not None
+        else _e.status == EventStatus.RECEIVED
+    )
+    result = connection.execute(
+        update(Event.__table__)
+        .where(_e.id == bindparam("eid"), holder)
+        .values(
+            status=bindparam("st", type_=_e.status.type),
+            error=bindparam("err"),
+            not_before=bindparam("nb", type_=_e.not_before.type),
+            lease_until=None,
+            updated_at=utcnow(),
+        ),
+        [{"eid": o.event_id, "st": o.status, "err": o.error, "nb": o.not_before} for o in outcomes],
+    )
+    return result.rowcount
+
+
+def release_events(
+    connection: Connection, dag_run_id: str, event_ids: Iterable[int], not_before: dt.datetime, reason: str
+) -> None:
+    """Give claimed events back untried (an outage of the app): waiting until `not_before`, attempt not counted."""
+    ids = list(event_ids)
+    if ids:
+        connection.execute(
+            update(Event.__table__)
+            .where(_e.id.in_(ids), _e.dag_run_id == dag_run_id, _e.status == EventStatus.RUNNING)
+            .values(
+                status=EventStatus.RECEIVED,
+                attempts=_e.attempts - 1,
+                not_before=not_before,
+                lease_until=None,
+                error=reason,
+                updated_at=utcnow(),
+            )
+        )
+
+
+def requeue_event(session: Session, event_id: int) -> Event:
+    """Put a finished event back in the queue (a replay): attempts start again; steps already done in the action
+    log are not sent again."""
+    event = session.get(Event, event_id)
+    if event is None:
+        raise LookupError(f"no event {event_id}")
+    event.status, event.attempts, event.not_before, event.lease_until = EventStatus.RECEIVED, 0, None, None
+    event.error = None
+    session.flush()
+    return event
+
+
+def pending_events(session: Session, workflow_id: int, keys: Sequence[str]) -> dict[str, int]:
+    """Dedupe key -> event id of the events of these keys that are not final yet."""
+    query = select(_e.dedupe_key, _e.id).where(
+        _e.workflow_id == workflow_id, _e.dedupe_key.in_(keys), _e.status.not_in(FINAL)
+    )
+    return dict(session.execute(query).tuples().all())
+
+
+# -- what waits, for the dispatcher's sweeper and for health -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WaitingWorkflow:
+    workflow_id: int
+    client: str
+    key: str
+    oldest_event_id: int
+    events: int
+
+
+def waiting_webhook_workflows(session: Session, received_before: dt.datetime) -> list[WaitingWorkflow]:
+    """Enabled webhook workflows with claimable events stored before `received_before` (polling workflows drain
+    on their schedule)."""
+    w = Workflow.__table__.c
+    query = (
+        select(w.id, w.client, w.key, func.min(_e.id), func.count())
+        .join(Workflow.__table__, w.id == _e.workflow_id)
+        .where(claimable(utcnow()), _e.received_at <= received_before, w.enabled.is_(True), w.schedule.is_(None))
+        .group_by(w.id, w.client, w.key)
+        .order_by(func.min(_e.id))
+    )
+    return [WaitingWorkflow(*row) for row in session.execute(query)]
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """The inbox at a glance: events waiting or running, the oldest one's age, failed events."""
+
+    received: int
+    running: int
+    failed: int
+    oldest_waiting_seconds: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "received": self.received,
+            "running": self.running,
+            "failed": self.failed,
+            "oldest_waiting_seconds": self.oldest_waiting_seconds,
+        }
+
+
+def backlog(session: Session) -> Backlog:
+    counts = dict(
+        session.execute(
+            select(_e.status, func.count())
+            .where(_e.status.in_([EventStatus.RECEIVED, EventStatus.RUNNING, EventStatus.FAILED]))
+            .group_by(_e.status)
+        ).all()
+    )
+    oldest = session.scalar(
+        select(func.min(_e.received_at)).where(_e.status.in_([EventStatus.RECEIVED, EventStatus.RUNNING]))
+    )
+    age = None
+    if oldest is not None:
+        oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=dt.UTC)  # SQLite drops the zone
+        age = round((utcnow() - oldest).total_seconds(), 1)
+    return Backlog(
+        counts.get(EventStatus.RECEIVED, 0), counts.get(EventStatus.RUNNING, 0), counts.get(EventStatus.FAILED, 0), age
     )

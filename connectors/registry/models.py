@@ -6,8 +6,23 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Enum, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from connectors.registry.dag_ids import dag_id_for
 
 
 def utcnow() -> dt.datetime:
@@ -50,7 +65,7 @@ class Workflow(Base):
 
     @property
     def dag_id(self) -> str:
-        return f"wf__{self.client}__{self.key}"
+        return dag_id_for(self.client, self.key)
 
 
 class WorkflowStep(Base):
@@ -75,19 +90,26 @@ class WorkflowStep(Base):
 
 
 class EventStatus(enum.StrEnum):
+    """`received` waits for a run (again, after a retryable failure, from `not_before`); `running` is claimed by
+    one run under a lease; `done`, `filtered` and `failed` are final (a failed event can be replayed)."""
+
     RECEIVED = "received"
-    TRIGGERED = "triggered"
     RUNNING = "running"
-    SUCCEEDED = "succeeded"
+    DONE = "done"
     FILTERED = "filtered"
     FAILED = "failed"
 
 
 class Event(Base):
-    """The inbox: one trigger occurrence, stored before it is acknowledged."""
+    """The inbox: one trigger occurrence, stored before it is acknowledged. `id` is the event id; `dedupe_key`
+    identifies the occurrence within its workflow (the app's delivery id, or a polled record's id and version)."""
 
     __tablename__ = "events"
-    __table_args__ = (UniqueConstraint("workflow_id", "dedupe_key", name="uq_events_dedupe"),)
+    __table_args__ = (
+        UniqueConstraint("workflow_id", "dedupe_key", name="uq_events_dedupe"),
+        Index("ix_events_queue", "workflow_id", "status", "id"),
+        Index("ix_events_dag_run_id", "dag_run_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workflow_id: Mapped[int] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"), index=True)
@@ -100,9 +122,36 @@ class Event(Base):
         default=EventStatus.RECEIVED,
         index=True,
     )
-    dag_run_id: Mapped[str | None] = mapped_column(String(250))
+    dag_run_id: Mapped[str | None] = mapped_column(String(250))  # the run that claimed it last
     error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # claims so far
+    not_before: Mapped[dt.datetime | None]  # a retryable failure waits until then
+    lease_until: Mapped[dt.datetime | None]  # a `running` event whose lease ended is claimable again
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Drain(Base):
+    """One DAG run draining a workflow's events: written when it starts (the dispatcher reads it to know that a
+    woken run has begun claiming) and when it ends, with what it did."""
+
+    __tablename__ = "drains"
+
+    dag_run_id: Mapped[str] = mapped_column(String(250), primary_key=True)
+    workflow_id: Mapped[int] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None]
+    revision: Mapped[int | None]
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class StoredRateBudget(Base):
+    """A request-rate budget shared by every process calling one (app, connection): the theoretical
+    arrival time of the next request (GCRA), in epoch seconds."""
+
+    __tablename__ = "rate_budgets"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    next_at: Mapped[float] = mapped_column(Float, default=0.0)
 
 
 class ActionOutcome(enum.StrEnum):
@@ -113,14 +162,14 @@ class ActionOutcome(enum.StrEnum):
 
 
 class ActionLogEntry(Base):
-    """One row per (workflow, event, step): the outcome and the response; the basis of idempotency."""
+    """One row per (workflow, dedupe key, step): the outcome and the response; the basis of idempotency."""
 
     __tablename__ = "action_log"
-    __table_args__ = (UniqueConstraint("workflow_id", "event_key", "step_key", name="uq_action_log_step"),)
+    __table_args__ = (UniqueConstraint("workflow_id", "dedupe_key", "step_key", name="uq_action_log_step"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workflow_id: Mapped[int] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"), index=True)
-    event_key: Mapped[str] = mapped_column(String(250))
+    dedupe_key: Mapped[str] = mapped_column(String(250))  # the event's, so a re-delivered occurrence is skipped
     step_key: Mapped[str] = mapped_column(String(100))
     outcome: Mapped[ActionOutcome] = mapped_column(
         Enum(ActionOutcome, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])

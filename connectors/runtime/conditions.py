@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from connectors.runtime.paths import dig
-from connectors.workflows.spec import ConditionSpec, ConditionsSpec
+from connectors.spec.conditions import ConditionSpec, ConditionsSpec
 
 _MISSING = object()
 

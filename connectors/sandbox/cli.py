@@ -10,6 +10,9 @@ from urllib.parse import urlsplit
 import click
 import requests
 
+from connectors.sandbox.server import serve
+from connectors.sandbox.subscriptions import subscribe_demo
+
 DEFAULT_SANDBOX = os.environ.get("SANDBOX_URL", "http://127.0.0.1:8900")
 sandbox_option = click.option(
     "--sandbox", default=DEFAULT_SANDBOX, show_default=True, help="Base URL of a running sandbox (env SANDBOX_URL)."
@@ -26,8 +29,6 @@ def sandbox() -> None:
 @click.option("--port", default=8900, show_default=True, type=int)
 def serve_command(host: str, port: int) -> None:
     """Serve /shopify, /eshopbox and /delhivery (settings from SANDBOX_<VENDOR>_<FIELD> variables)."""
-    from connectors.sandbox.server import serve
-
     base = f"http://{host}:{port}"
     click.echo(f"ADMIN_BASE_URL={base}/shopify")
     click.echo(f"WMS_BASE_URL={base}/eshopbox/wms AUTH_BASE_URL={base}/eshopbox/auth")
@@ -99,8 +100,6 @@ def emit_delhivery_scan(sandbox: str, waybill: str, status: str, status_type: st
 )
 def subscribe_command(sandbox: str, receiver: str) -> None:
     """Send the sandboxes' webhooks to the receiver (Shopify orders/create, Eshopbox shipments, Delhivery scans)."""
-    from connectors.sandbox.subscriptions import subscribe_demo
-
     try:
         click.echo(json.dumps(subscribe_demo(sandbox, receiver)))
     except (requests.RequestException, RuntimeError) as exc:

@@ -1,4 +1,8 @@
-"""What the sandboxes accept and how they behave: demo credentials, limits, webhook retries.
+"""What the sandboxes accept and how they behave: demo credentials, request-rate limits, webhook retries.
+
+Rate limits default to what each vendor documents (Shopify's 40-call bucket draining 2/s per shop; Delhivery's 750
+tracking calls per 5 minutes per IP; Eshopbox's throttled token endpoint); a limit the vendor does not document
+(Eshopbox's API) is off until configured, so a benchmark run with the defaults measures against the vendors' own.
 
 Every field can be overridden from the environment as `SANDBOX_<SECTION>_<FIELD>` (for example
 `SANDBOX_SHOPIFY_ACCESS_TOKEN`, `SANDBOX_ESHOPBOX_TOKEN_TTL=1`, `SANDBOX_DELHIVERY_WEBHOOK_URL=http://...`).
@@ -10,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -47,7 +51,7 @@ class ShopifyConfig(_Section):
     webhook_secret: str = "sandbox-shopify-webhook-secret"
     shop_domain: str = "demo.myshopify.com"
     timezone_offset: str = Field(default="+05:30", description="Shop time zone; Shopify answers in shop time.")
-    bucket_size: int = 40
+    bucket_size: int = Field(default=40, description="Admin REST calls a shop's bucket holds (burst).")
     leak_rate: float = Field(default=2.0, description="Requests per second the bucket drains.")
     event_statuses: list[str] = Field(default_factory=lambda: list(EVENT_STATUSES_2024_10))
     webhook_retries: int = Field(default=3, description="Extra attempts after a failed delivery (Shopify: 8 in 4 h).")
@@ -60,8 +64,14 @@ class EshopboxConfig(_Section):
     client_secret: str = "sandbox-client-secret"
     refresh_token: str = "sandbox-refresh-token"
     token_ttl: int = Field(default=86400, description="expires_in of generated access tokens, seconds.")
-    token_rate_limit: int = Field(default=10, description="generateToken calls allowed per window.")
+    token_rate_limit: int = Field(default=10, description="generateToken calls allowed per window, per client id.")
     token_rate_window: float = 60.0
+    api_requests_per_second: float | None = Field(
+        default=None,
+        description="WMS and platform calls per second per client id; undocumented by Eshopbox, so off (None). "
+        "The eshopbox@1.0.0 app paces itself at 10/s with a burst of 10.",
+    )
+    api_burst: int = Field(default=10, description="Calls a client may make at once when the API limit is on.")
     signing_key: str = "sandbox-eshopbox-signing-key"
     webhook_api_key: str = Field(default="sandbox-eshopbox-webhook-key", description="x-api-key sent with webhooks.")
     webhook_retries: int = Field(default=0, description="Undocumented by Eshopbox; none by default.")
@@ -76,6 +86,10 @@ class DelhiveryConfig(_Section):
     webhook_header: str = "X-Webhook-Token"
     webhook_token: str = "sandbox-delhivery-webhook-token"
     webhook_retries: int = Field(default=1, description="Delhivery retries a failed push once, at once.")
+    tracking_rate_limit: int | None = Field(
+        default=750, description="Tracking calls per window per client IP (documented: 750 per 5 min); None = off."
+    )
+    tracking_rate_window: float = 300.0
 
 
 class SandboxConfig(_Section):
@@ -107,6 +121,8 @@ class SandboxConfig(_Section):
 
 
 def _parse_env(raw: str, annotation: Any) -> Any:
+    if type(None) in get_args(annotation) and raw.strip().lower() in ("", "none", "off"):
+        return None  # SANDBOX_ESHOPBOX_API_REQUESTS_PER_SECOND=off
     if annotation in (list[str], "list[str]"):
         return json.loads(raw) if raw.lstrip().startswith("[") else [item.strip() for item in raw.split(",")]
     return raw  # pydantic coerces "1", "0.5", "true"

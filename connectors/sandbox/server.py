@@ -17,11 +17,11 @@ import uvicorn
 from fastapi import FastAPI
 
 from connectors.sandbox.config import SandboxConfig
-from connectors.sandbox.delhivery import build_delhivery
-from connectors.sandbox.eshopbox import build_eshopbox
-from connectors.sandbox.shopify import build_shopify
+from connectors.sandbox.delhivery.simulator import build_delhivery
+from connectors.sandbox.emission import WebhookSender
+from connectors.sandbox.eshopbox.simulator import build_eshopbox
+from connectors.sandbox.shopify.simulator import build_shopify
 from connectors.sandbox.state import SandboxState
-from connectors.sandbox.webhooks import WebhookSender
 
 
 def create_app(config: SandboxConfig | None = None) -> FastAPI:

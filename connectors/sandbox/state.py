@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import itertools
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from connectors.sandbox.throttling import Throttle
 
 VENDORS = ("shopify", "eshopbox", "delhivery")
 
@@ -22,7 +23,7 @@ class ShopifyData:
     inventory_items: dict[int, dict[str, Any]] = field(default_factory=dict)  # id -> {id, sku, variant_id, ...}
     inventory_levels: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)  # (item, location)
     webhooks: dict[int, dict[str, Any]] = field(default_factory=dict)
-    buckets: dict[str, LeakyBucket] = field(default_factory=dict)
+    throttle: Throttle = field(default_factory=Throttle)  # call-limit bucket per shop, 429s per shop
     next_order_number: int = 1001
 
 
@@ -35,7 +36,7 @@ class EshopboxData:
     courier_updates: list[dict[str, Any]] = field(default_factory=list)
     token_calls: int = 0
     tokens_issued: int = 0
-    token_call_times: list[float] = field(default_factory=list)
+    throttle: Throttle = field(default_factory=Throttle)  # token endpoint and API per client id, 429s per client
 
 
 @dataclass
@@ -43,31 +44,7 @@ class DelhiveryData:
     shipments: dict[str, dict[str, Any]] = field(default_factory=dict)  # AWB -> tracking record
     scans: list[dict[str, Any]] = field(default_factory=list)
     webhook: dict[str, Any] = field(default_factory=dict)  # {url, header, token}
-
-
-class LeakyBucket:
-    """Shopify's REST limit: each call adds one; the bucket drains `rate` per second; full means 429."""
-
-    def __init__(self, size: int, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.size, self.rate, self.clock = size, rate, clock
-        self.level, self.stamp = 0.0, clock()
-
-    def _drain(self) -> None:
-        moment = self.clock()
-        self.level = max(0.0, self.level - (moment - self.stamp) * self.rate)
-        self.stamp = moment
-
-    def take(self) -> bool:
-        self._drain()
-        if self.level + 1 > self.size:
-            return False
-        self.level += 1
-        return True
-
-    @property
-    def used(self) -> int:
-        self._drain()
-        return min(self.size, int(-(-self.level // 1)))  # ceil
+    throttle: Throttle = field(default_factory=Throttle)  # tracking per client IP, 429s per IP
 
 
 class SandboxState:
@@ -78,7 +55,7 @@ class SandboxState:
         self._ids = itertools.count(1)
         self._seeders: dict[str, list[Callable[[SandboxState], None]]] = {vendor: [] for vendor in VENDORS}
         self.shopify, self.eshopbox, self.delhivery = ShopifyData(), EshopboxData(), DelhiveryData()
-        self.deliveries: dict[str, Any] = {}  # delivery id -> webhooks.Delivery
+        self.deliveries: dict[str, Any] = {}  # delivery id -> emission.Delivery
 
     def next_id(self, base: int = 0) -> int:
         """Process-wide unique, increasing ids (offset by `base` so they look like the vendor's)."""

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from connectors.spec.app import AppVersionSpec
+from connectors.spec.app_version import AppVersionSpec
 from connectors.spec.errors import AppDefinitionError, SpecIssue
 from connectors.spec.loader import load_app_version
 

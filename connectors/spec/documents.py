@@ -12,7 +12,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
-from connectors.spec.app import APP_REF, KEY, SEMVER
+from connectors.spec.app_version import APP_REF, KEY, SEMVER
 from connectors.spec.errors import AppDefinitionError, SpecIssue, format_path
 
 M = TypeVar("M", bound=BaseModel)

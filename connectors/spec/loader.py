@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from connectors.spec.app import AppVersionSpec
+from connectors.spec.app_version import AppVersionSpec
 from connectors.spec.documents import line_of, load_document
 from connectors.spec.errors import AppDefinitionError, SpecIssue, format_path
 from connectors.spec.references import check_references

@@ -5,13 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from connectors.runtime.templating import (
-    TemplateError,
-    iter_templates,
-    referenced_names,
-)
-from connectors.spec.app import AppVersionSpec
+from connectors.spec.app_version import AppVersionSpec
 from connectors.spec.base import RequestSpec
+from connectors.spec.templates import TemplateError, iter_templates, referenced_names
 
 Path = tuple[str | int, ...]
 Scope = Mapping[str, set[str] | None]

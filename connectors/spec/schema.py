@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from connectors.spec.app import AppVersionSpec
+from connectors.spec.app_version import AppVersionSpec
 
 
 def app_version_schema() -> dict[str, Any]:

@@ -65,7 +65,9 @@ class WebhookTriggerSpec(SpecModel):
     name: str
     description: str | None = None
     verify: WebhookVerifySpec
-    event_id: ValueSourceSpec = Field(description="Where the delivery's unique id is, for dedupe.")
+    dedupe_key: ValueSourceSpec = Field(
+        description="Header or body path(s) identifying a delivery; a redelivery with the same value is a duplicate."
+    )
     topic: TopicFilterSpec | None = None
     output: dict[str, OutputFieldSpec] = Field(default_factory=dict)
 

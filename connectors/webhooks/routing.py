@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import anyio.to_thread
 from sqlalchemy import select
 
+from connectors.registry.dag_ids import dag_id_for
 from connectors.registry.db import session_scope
 from connectors.registry.models import Workflow
 from connectors.spec import AppVersionSpec, Catalog
@@ -39,7 +40,7 @@ class Route:
 
     @property
     def dag_id(self) -> str:
-        return f"wf__{self.client}__{self.key}"
+        return dag_id_for(self.client, self.key)
 
     @property
     def app_ref(self) -> str:

@@ -21,7 +21,7 @@ MIB = 1024 * 1024
 
 @dataclass
 class WebhookSettings:
-    """The receiver (`connectors.webhooks.app`) and the dispatcher (`connectors.webhooks.dispatcher`)."""
+    """The receiver (`connectors.webhooks.receiver`) and the dispatcher (`connectors.webhooks.dispatcher`)."""
 
     # registry database; None = `INTEGRATIONS_DB_URL` or the SQLite file in the Airflow home
     db_url: str | None = None
@@ -33,8 +33,6 @@ class WebhookSettings:
     connection_cache_seconds: float = 30.0
     # most events written in one transaction by the inbox writer (group commit)
     max_batch: int = 256
-    # store through `connectors.registry.inbox.store_event` (ORM, ~2 ms an event) instead of the bulk upsert
-    orm_store: bool = False
     # write batches on the event loop (no thread hand-over) or in a writer thread; None = loop for SQLite only
     store_in_event_loop: bool | None = None
 
@@ -48,10 +46,9 @@ class WebhookSettings:
     airflow_timeout_seconds: float = 10.0
     # start the dispatcher thread (off: events are only stored; another process triggers them)
     dispatch: bool = True
-    # the sweeper re-reads events still `received` this often, skipping ones younger than the grace
-    sweep_interval_seconds: float = 30.0
+    # the sweeper looks for events waiting with no run coming this often, skipping ones younger than the grace
+    sweep_interval_seconds: float = 10.0
     sweep_grace_seconds: float = 2.0
-    sweep_batch: int = 100
     # after Airflow is unreachable (or a DAG is not parsed yet): wait initial, doubling up to max
     retry_initial_seconds: float = 1.0
     retry_max_seconds: float = 30.0
@@ -91,12 +88,11 @@ class WebhookSettings:
             "airflow_password": text("AIRFLOW_PASSWORD"),
             "airflow_timeout_seconds": number("AIRFLOW_TIMEOUT_SECONDS", 10.0),
             "dispatch": flag("WEBHOOK_DISPATCH", True),
-            "sweep_interval_seconds": number("WEBHOOK_SWEEP_SECONDS", 30.0),
+            "sweep_interval_seconds": number("WEBHOOK_SWEEP_SECONDS", 10.0),
             "sweep_grace_seconds": number("WEBHOOK_SWEEP_GRACE_SECONDS", 2.0),
             "retry_max_seconds": number("WEBHOOK_RETRY_MAX_SECONDS", 30.0),
             "dispatch_lock_file": text("WEBHOOK_DISPATCH_LOCK_FILE"),
             "gc_freeze": flag("WEBHOOK_GC_FREEZE", True),
-            "orm_store": flag("WEBHOOK_ORM_STORE", False),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -36,7 +36,7 @@ def run_workflow_step(
     spec: WorkflowSpec,
     workflow_id: int,
     step: StepSpec,
-    event_key: str,
+    dedupe_key: str,
     trigger_data: Any,
     outputs: dict[str, Any],
     clients: ClientFactory,
@@ -44,7 +44,7 @@ def run_workflow_step(
     """The step's output. A step the action log already has as done is not sent again (replays and task
     retries are safe); a failure is logged with its reason, then raised."""
     with session_scope() as session:
-        done = logged_step(session, workflow_id, event_key, step.key)
+        done = logged_step(session, workflow_id, dedupe_key, step.key)
         if done is not None and done.outcome in DONE:
             return (done.result or {}).get("value")
     try:
@@ -55,30 +55,30 @@ def run_workflow_step(
         if result.outcome == "not_found" and step.required:
             raise StepFailed(f"search '{step.operation}' found nothing for {json.dumps(inputs, default=str)}")
     except (IntegrationError, TemplateError) as exc:
-        _log_failure(workflow_id, event_key, step.key, exc)
+        _log_failure(workflow_id, dedupe_key, step.key, exc)
         raise
     with session_scope() as session:
         record_step(
-            session, workflow_id, event_key, step.key, ActionOutcome(result.outcome),
+            session, workflow_id, dedupe_key, step.key, ActionOutcome(result.outcome),
             status_code=result.status_code, result=result.result, request=result.request,
         )  # fmt: skip
     return result.result
 
 
-def _log_failure(workflow_id: int, event_key: str, step_key: str, exc: Exception) -> None:
+def _log_failure(workflow_id: int, dedupe_key: str, step_key: str, exc: Exception) -> None:
     status = exc.status if isinstance(exc, HttpError) else None
     with session_scope() as session:
         record_step(
-            session, workflow_id, event_key, step_key, ActionOutcome.FAILED,
+            session, workflow_id, dedupe_key, step_key, ActionOutcome.FAILED,
             status_code=status, error=f"{type(exc).__name__}: {exc}",
         )  # fmt: skip
 
 
 def run_steps(
-    spec: WorkflowSpec, workflow_id: int, event_key: str, trigger_data: Any, clients: ClientFactory
+    spec: WorkflowSpec, workflow_id: int, dedupe_key: str, trigger_data: Any, clients: ClientFactory
 ) -> dict[str, Any]:
     """Every step in order for one event (polled batches); returns the outputs by step key."""
     outputs: dict[str, Any] = {}
     for step in spec.steps:
-        outputs[step.key] = run_workflow_step(spec, workflow_id, step, event_key, trigger_data, outputs, clients)
+        outputs[step.key] = run_workflow_step(spec, workflow_id, step, dedupe_key, trigger_data, outputs, clients)
     return outputs

@@ -6,7 +6,6 @@ log; from the sunset date their tasks fail at once with a message naming the rep
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
@@ -16,24 +15,12 @@ from sqlalchemy.orm import Session
 
 from connectors.registry.models import Workflow, WorkflowStep
 from connectors.spec import Catalog, SpecIssue
-from connectors.spec.app import AppVersionSpec
+from connectors.spec.deprecation import deprecation_notice
 from connectors.workflows.spec import WorkflowSpec
 
 
 def app_refs(spec: WorkflowSpec) -> set[str]:
     return {spec.trigger.app, *(step.app for step in spec.steps)}
-
-
-def deprecation_notice(app: AppVersionSpec, today: dt.date | None = None) -> tuple[str, bool] | None:
-    """(message, past sunset) for a deprecated version; None for an active one."""
-    if app.deprecation is None:
-        return None
-    today = today or dt.datetime.now(dt.UTC).date()
-    ended = today >= app.deprecation.sunset
-    replacement = f"; use {app.app.key}@{app.deprecation.replacement}" if app.deprecation.replacement else ""
-    reason = f" ({app.deprecation.reason})" if app.deprecation.reason else ""
-    when = "was sunset on" if ended else "is deprecated and is sunset on"
-    return f"{app.ref} {when} {app.deprecation.sunset}{reason}{replacement}", ended
 
 
 def usage(session: Session) -> dict[str, list[str]]:

@@ -5,6 +5,7 @@ Rows failing the suite are kept aside (their events marked failed with the reaso
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +15,7 @@ import pandas as pd
 from connectors.workflows.spec import QualitySpec
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -95,3 +97,27 @@ def quality_gate(
     report.failed = validate_inventory(latest, quality, params.get(quality.sku_map) or {})
     report.passed = [int(i) for i in latest["event_id"] if int(i) not in report.failed]
     return report
+
+
+def set_aside(
+    events: list[tuple[int, dict[str, Any]]], quality: QualitySpec, params: dict[str, Any], updated_at: str | None
+) -> int:
+    """Gate a polled window before any run claims it: superseded rows are filtered, failing rows failed with the
+    reasons; returns how many were set aside."""
+    from connectors.registry.db import session_scope
+    from connectors.registry.inbox import EventOutcome, finish_events
+    from connectors.registry.models import EventStatus
+
+    report = quality_gate(events, quality, params, updated_at)
+    superseded = "superseded by a later update in the window"
+    outcomes = [
+        *(EventOutcome(i, EventStatus.FILTERED, superseded) for i in report.superseded),
+        *(EventOutcome(i, EventStatus.FAILED, "quality: " + "; ".join(r)) for i, r in sorted(report.failed.items())),
+    ]
+    with session_scope() as session:
+        finish_events(session.connection(), outcomes)
+    for event_id, reasons in sorted(report.failed.items()):
+        log.warning("kept aside, not pushed: event %s: %s", event_id, "; ".join(reasons))
+    log.info("quality gate: %d to push, %d superseded, %d kept aside",
+             len(report.passed), len(report.superseded), len(report.failed))  # fmt: skip
+    return len(outcomes)

@@ -7,47 +7,12 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from connectors.spec.app import APP_REF
-from connectors.spec.app import KEY as NAME
+from connectors.registry.dag_ids import dag_id_for
+from connectors.spec.app_version import APP_REF
+from connectors.spec.app_version import KEY as NAME
 from connectors.spec.base import SpecModel
-
-Operator = Literal[
-    "equals", "not_equals", "in", "not_in", "contains", "not_contains", "exists", "not_exists",
-    "gt", "gte", "lt", "lte", "matches",
-]  # fmt: skip
-
-
-PRESETS = {"@once", "@continuous", "@hourly", "@daily", "@weekly", "@monthly", "@quarterly", "@yearly"}
-
-
-def is_valid_schedule(expression: str) -> bool:
-    """A cron expression or one of Airflow's presets."""
-    from croniter import croniter
-
-    return expression in PRESETS or croniter.is_valid(expression)
-
-
-class ConditionSpec(SpecModel):
-    """A form-style filter on trigger data: `{field: status, operator: equals, value: packed}`."""
-
-    field: str = Field(description="Dotted path in the trigger data.")
-    operator: Operator = "equals"
-    value: Any = None
-
-    @model_validator(mode="after")
-    def _value_fits_operator(self) -> ConditionSpec:
-        if self.operator in ("in", "not_in") and not isinstance(self.value, list):
-            raise ValueError(f"operator '{self.operator}' needs a list value")
-        if self.operator not in ("exists", "not_exists") and self.value is None:
-            raise ValueError(f"operator '{self.operator}' needs a value")
-        return self
-
-
-class ConditionsSpec(SpecModel):
-    """`all` must all hold and at least one of `any` (when given); otherwise the event is filtered."""
-
-    all: list[ConditionSpec] = Field(default_factory=list)
-    any: list[ConditionSpec] = Field(default_factory=list)
+from connectors.spec.conditions import ConditionsSpec
+from connectors.workflows.schedules import PRESETS, is_valid_schedule
 
 
 class TriggerRefSpec(SpecModel):
@@ -123,4 +88,4 @@ class WorkflowSpec(SpecModel):
 
     @property
     def dag_id(self) -> str:
-        return f"wf__{self.client}__{self.key}"
+        return dag_id_for(self.client, self.key)

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from connectors.registry.dag_ids import parse_dag_id
 from connectors.registry.models import Workflow, WorkflowStep
 from connectors.spec import AppDefinitionError, Catalog
 from connectors.workflows.spec import WorkflowSpec
@@ -85,12 +86,15 @@ def apply_workflows(session: Session, specs: Sequence[WorkflowSpec]) -> list[tup
 
 
 def find_workflow(session: Session, reference: str) -> Workflow:
-    """By id, dag_id (`wf__client__key`) or `client/key`."""
+    """By id, dag_id (`wf.client.key`) or `client/key`."""
     query = select(Workflow)
     if reference.isdigit():
         query = query.where(Workflow.id == int(reference))
     else:
-        client, _, key = reference.removeprefix("wf__").replace("__", "/", 1).partition("/")
+        client, _, key = reference.partition("/")
+        parsed = parse_dag_id(reference)
+        if parsed:
+            client, key = parsed
         query = query.where(Workflow.client == client, Workflow.key == key)
     row = session.scalar(query)
     if row is None:

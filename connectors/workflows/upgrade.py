@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.spec import Catalog
-from connectors.spec.app import AppVersionSpec, MigrationSpec
+from connectors.spec.app_version import AppVersionSpec, MigrationSpec
 from connectors.workflows.spec import WorkflowSpec
 
 

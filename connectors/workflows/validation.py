@@ -8,7 +8,7 @@ from typing import Any
 
 from connectors.runtime.mapping import FOR_EACH, is_for_each
 from connectors.spec import AppDefinitionError, Catalog, SpecIssue
-from connectors.spec.app import AppVersionSpec
+from connectors.spec.app_version import AppVersionSpec
 from connectors.spec.documents import line_of, load_document
 from connectors.spec.errors import format_path
 from connectors.spec.references import check_template_names

@@ -19,24 +19,22 @@ def test_one_dag_per_enabled_workflow_with_its_shape(sqlite_registry: str) -> No
     apply_seed_workflows(sqlite_registry)
     dags = register_workflow_dags({})
     assert sorted(dags) == [
-        "wf__demo__delhivery_delivered_to_eshopbox",
-        "wf__demo__eshopbox_delivered_to_shopify_event",
-        "wf__demo__eshopbox_packed_to_shopify_fulfillment",
-        "wf__demo__eshopbox_stock_to_shopify",
-        "wf__demo__shopify_order_to_eshopbox",
+        "wf.demo.delhivery_delivered_to_eshopbox",
+        "wf.demo.eshopbox_delivered_to_shopify_event",
+        "wf.demo.eshopbox_packed_to_shopify_fulfillment",
+        "wf.demo.eshopbox_stock_to_shopify",
+        "wf.demo.shopify_order_to_eshopbox",
     ]
-    packed = dags["wf__demo__eshopbox_packed_to_shopify_fulfillment"]
+    packed = dags["wf.demo.eshopbox_packed_to_shopify_fulfillment"]
     assert packed.schedule is None
-    assert [t.task_id for t in packed.topological_sort()] == [
-        "load_event", "check_conditions", "step__fulfillment_order", "step__fulfillment",
-    ]  # fmt: skip
+    assert [t.task_id for t in packed.topological_sort()] == ["process_events"]  # the steps run inside, per event
     assert set(packed.tags) == {"client:demo", "app:eshopbox", "app:shopify"}
     assert (
         "`status equals 'packed'`" in packed.doc_md
         and "search `shopify@1.0.0` find_fulfillment_orders" in packed.doc_md
     )
-    stock = dags["wf__demo__eshopbox_stock_to_shopify"]
-    assert [t.task_id for t in stock.topological_sort()] == ["poll", "process_batch"]
+    stock = dags["wf.demo.eshopbox_stock_to_shopify"]
+    assert [t.task_id for t in stock.topological_sort()] == ["poll", "process_events"]
     assert stock.timetable.expression == "0 * * * *"  # @hourly
 
 
@@ -44,14 +42,16 @@ def test_disabled_workflow_has_no_dag(sqlite_registry: str) -> None:
     apply_seed_workflows(sqlite_registry)
     with session_scope(sqlite_registry) as session:
         session.execute(update(Workflow).where(Workflow.key == "shopify_order_to_eshopbox").values(enabled=False))
-    assert "wf__demo__shopify_order_to_eshopbox" not in register_workflow_dags({})
+    assert "wf.demo.shopify_order_to_eshopbox" not in register_workflow_dags({})
 
 
 def test_worker_builds_only_its_own_dag(sqlite_registry: str, monkeypatch: pytest.MonkeyPatch) -> None:
     apply_seed_workflows(sqlite_registry)
-    monkeypatch.setenv("_AIRFLOW_PARSING_CONTEXT_DAG_ID", "wf__demo__shopify_order_to_eshopbox")
-    assert list(register_workflow_dags({})) == ["wf__demo__shopify_order_to_eshopbox"]
+    monkeypatch.setenv("_AIRFLOW_PARSING_CONTEXT_DAG_ID", "wf.demo.shopify_order_to_eshopbox")
+    assert list(register_workflow_dags({})) == ["wf.demo.shopify_order_to_eshopbox"]
     monkeypatch.setenv("_AIRFLOW_PARSING_CONTEXT_DAG_ID", "some_other_dag")
+    assert register_workflow_dags({}) == {}
+    monkeypatch.setenv("_AIRFLOW_PARSING_CONTEXT_DAG_ID", "wf.demo.no_such_workflow")
     assert register_workflow_dags({}) == {}
 
 
@@ -63,9 +63,9 @@ def test_a_broken_row_shows_its_error_while_the_others_load(sqlite_registry: str
         )
     dags = register_workflow_dags({})
     assert len(dags) == 5
-    broken = dags["wf__demo__eshopbox_stock_to_shopify"]
+    broken = dags["wf.demo.eshopbox_stock_to_shopify"]
     assert "broken" in broken.tags and "every tuesday" in broken.doc_md
-    assert [t.task_id for t in dags["wf__demo__shopify_order_to_eshopbox"].tasks][0] == "load_event"
+    assert [t.task_id for t in dags["wf.demo.shopify_order_to_eshopbox"].tasks] == ["process_events"]
 
 
 def test_dag_file_imports_cleanly_in_a_dagbag(sqlite_registry: str) -> None:
@@ -101,6 +101,6 @@ def test_workflow_on_a_deprecated_version_is_marked_on_its_dag(
     old.write_text(seed.read_text().replace("shopify@1.0.0", "shopify@0.9.0"))
     with session_scope(sqlite_registry) as session:  # a workflow that was on 0.9.0 before it was deprecated
         apply_workflows(session, [load_workflow(old, Catalog.load())])
-    dag = register_workflow_dags({})["wf__demo__eshopbox_delivered_to_shopify_event"]
+    dag = register_workflow_dags({})["wf.demo.eshopbox_delivered_to_shopify_event"]
     assert "deprecated:shopify@0.9.0" in dag.tags
     assert "`shopify@0.9.0` is sunset on 2099-01-01" in dag.doc_md

@@ -49,13 +49,13 @@ def test_two_versions_run_side_by_side(sandbox: Sandbox, versioned: dict[str, in
 
     v1 = deliver(versioned["event_v1"], "shipment-1", packed)
     v2 = deliver(versioned["event_v2"], "shipment-1", packed)
-    assert run("wf__demo__event_v1", run_conf={"event_id": v1}).state == "success"
-    assert run("wf__demo__event_v2", run_conf={"event_id": v2}).state == "success"
+    assert run("wf.demo.event_v1", run_conf={"event_id": v1}).state == "success"
+    assert run("wf.demo.event_v2", run_conf={"event_id": v2}).state == "success"
     events = sandbox.control("shopify", "/state", method="GET")["fulfillment_events"]
     assert sorted(e["status"] for e in events if e["order_id"] == order["id"]) == ["delayed", "delivered"]
 
     # `delayed` does not exist in 1.0.0 (API 2024-10): refused before any request, the event keeps the reason
     old = deliver(versioned["delayed_on_v1"], "shipment-1", packed)
-    run("wf__demo__delayed_on_v1", run_conf={"event_id": old})
+    run("wf.demo.delayed_on_v1", run_conf={"event_id": old})
     status, reason = event_status(old)
     assert status.value == "failed" and "'status': 'delayed' is not one of" in (reason or "")

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from connectors.factory import register_workflow_dags
 from connectors.registry.db import session_scope
-from connectors.registry.inbox import store_event
+from connectors.registry.inbox import NewEvent, requeue_event, store_events
 from connectors.registry.models import ActionLogEntry, Event, EventStatus
 from tests.unit.sandbox.fixtures import Sandbox
 
@@ -21,10 +21,10 @@ pytestmark = pytest.mark.usefixtures("airflow_db")
 
 
 def deliver(workflow_id: int, key: str, payload: dict[str, Any]) -> int:
-    """What the webhook receiver does before triggering the DAG: store the event."""
+    """What the webhook receiver does before waking the DAG: store the event."""
     with session_scope() as session:
-        event, _ = store_event(session, workflow_id, key, json.dumps(payload).encode())
-        return event.id
+        (stored,) = store_events(session.connection(), [NewEvent(workflow_id, key, json.dumps(payload).encode())])
+        return stored.event_id
 
 
 def run(dag_id: str, **kwargs: Any) -> Any:
@@ -53,27 +53,32 @@ def eshopbox_order_for(sandbox: Sandbox, shopify_order: dict[str, Any]) -> dict[
 def test_shopify_order_created_becomes_an_eshopbox_order_once(sandbox: Sandbox, demo: dict[str, int]) -> None:
     order = create_shopify_order(sandbox)
     event_id = deliver(demo["shopify_order_to_eshopbox"], "webhook-1", order)
-    dag_run = run("wf__demo__shopify_order_to_eshopbox", run_conf={"event_id": event_id})
+    dag_run = run("wf.demo.shopify_order_to_eshopbox")
     assert dag_run.state == "success"
     created = eshopbox_order_for(sandbox, order)
     assert created["externalChannelID"] == "SHOPIFY-DEMO"
     assert [(i["itemID"], i["quantity"]) for i in created["items"]] == [("ESB-TEE-RED-M", 2)]
-    assert event_status(event_id) == (EventStatus.SUCCEEDED, None)
+    assert event_status(event_id) == (EventStatus.DONE, None)
 
     # a replay of the same event, and a redelivery stored under a new key: neither creates a second order
-    run("wf__demo__shopify_order_to_eshopbox", run_conf={"event_id": event_id})
+    with session_scope() as session:
+        requeue_event(session, event_id)
+    run("wf.demo.shopify_order_to_eshopbox")
+    assert event_status(event_id) == (EventStatus.DONE, None)
     again = deliver(demo["shopify_order_to_eshopbox"], "webhook-2", order)
-    assert run("wf__demo__shopify_order_to_eshopbox", run_conf={"event_id": again}).state == "success"
+    assert run("wf.demo.shopify_order_to_eshopbox").state == "success"
+    assert event_status(again) == (EventStatus.DONE, None)
     eshopbox_order_for(sandbox, order)  # still exactly one
     with session_scope() as session:
-        outcome = session.scalar(select(ActionLogEntry.outcome).where(ActionLogEntry.event_key == "webhook-2"))
+        outcome = session.scalar(select(ActionLogEntry.outcome).where(ActionLogEntry.dedupe_key == "webhook-2"))
     assert outcome == "found"
 
 
 def ship(sandbox: Sandbox, demo: dict[str, int], order: dict[str, Any], status: str) -> dict[str, Any]:
     """Create the Eshopbox order through workflow 1, then move its shipment to `status`."""
     event_id = deliver(demo["shopify_order_to_eshopbox"], f"order-{order['id']}", order)
-    assert run("wf__demo__shopify_order_to_eshopbox", run_conf={"event_id": event_id}).state == "success"
+    assert run("wf.demo.shopify_order_to_eshopbox").state == "success"
+    assert event_status(event_id) == (EventStatus.DONE, None)
     state = sandbox.control("eshopbox", "/state", method="GET")
     shipment = next(s for s in state["shipments"] if s["customerOrderNumber"] == str(order["id"]))
     moved = sandbox.control("eshopbox", f"/shipments/{shipment['externalShipmentID']}/status", {"status": status})
@@ -84,7 +89,8 @@ def pack_and_fulfil(sandbox: Sandbox, workflows: dict[str, int], order: dict[str
     """The order's shipment packed in Eshopbox, and the Shopify fulfillment created by workflow 2."""
     packed = ship(sandbox, workflows, order, "packed")
     event_id = deliver(workflows["eshopbox_packed_to_shopify_fulfillment"], f"packed-{order['id']}", packed)
-    assert run("wf__demo__eshopbox_packed_to_shopify_fulfillment", run_conf={"event_id": event_id}).state == "success"
+    assert run("wf.demo.eshopbox_packed_to_shopify_fulfillment").state == "success"
+    assert event_status(event_id) == (EventStatus.DONE, None)
     return packed
 
 
@@ -93,19 +99,19 @@ def test_packed_shipment_creates_a_shopify_fulfillment_with_tracking(sandbox: Sa
     shipment = ship(sandbox, demo, order, "packed")
     key = f"{shipment['externalShipmentID']}:packed"
     event_id = deliver(demo["eshopbox_packed_to_shopify_fulfillment"], key, shipment)
-    assert run("wf__demo__eshopbox_packed_to_shopify_fulfillment", run_conf={"event_id": event_id}).state == "success"
+    assert run("wf.demo.eshopbox_packed_to_shopify_fulfillment").state == "success"
     fulfillments = [f for f in sandbox.control("shopify", "/state", method="GET")["fulfillments"]
                     if f["order_id"] == order["id"]]  # fmt: skip
     assert len(fulfillments) == 1
     assert fulfillments[0]["tracking_number"] == shipment["trackingID"]
-    assert event_status(event_id)[0] is EventStatus.SUCCEEDED
+    assert event_status(event_id)[0] is EventStatus.DONE
 
 
 def test_shipment_event_that_fails_the_condition_is_filtered(sandbox: Sandbox, demo: dict[str, int]) -> None:
     order = create_shopify_order(sandbox)
     shipment = ship(sandbox, demo, order, "packed")
     event_id = deliver(demo["eshopbox_delivered_to_shopify_event"], "not-delivered", shipment)
-    run("wf__demo__eshopbox_delivered_to_shopify_event", run_conf={"event_id": event_id})
+    run("wf.demo.eshopbox_delivered_to_shopify_event")
     status, reason = event_status(event_id)
     assert status is EventStatus.FILTERED and reason == "condition not met: status equals 'delivered' (was 'packed')"
     assert sandbox.control("shopify", "/state", method="GET")["fulfillment_events"] == []
@@ -119,7 +125,8 @@ def test_delivered_shipment_adds_the_shopify_delivered_event(sandbox: Sandbox, d
     )
     delivered = delivered.get("shipment", delivered)
     event_id = deliver(demo["eshopbox_delivered_to_shopify_event"], "delivered", delivered)
-    assert run("wf__demo__eshopbox_delivered_to_shopify_event", run_conf={"event_id": event_id}).state == "success"
+    assert run("wf.demo.eshopbox_delivered_to_shopify_event").state == "success"
+    assert event_status(event_id) == (EventStatus.DONE, None)
     events = sandbox.control("shopify", "/state", method="GET")["fulfillment_events"]
     assert [(e["order_id"], e["status"]) for e in events] == [(order["id"], "delivered")]
 
@@ -136,7 +143,8 @@ def test_delhivery_delivered_scan_marks_the_eshopbox_shipment_delivered(sandbox:
         }
     }  # fmt: skip
     event_id = deliver(demo["delhivery_delivered_to_eshopbox"], "scan-1", scan)
-    assert run("wf__demo__delhivery_delivered_to_eshopbox", run_conf={"event_id": event_id}).state == "success"
+    assert run("wf.demo.delhivery_delivered_to_eshopbox").state == "success"
+    assert event_status(event_id) == (EventStatus.DONE, None)
     shipments = sandbox.control("eshopbox", "/state", method="GET")["shipments"]
     assert next(s for s in shipments if s["trackingID"] == packed["trackingID"])["status"] == "delivered"
 
@@ -156,7 +164,7 @@ def test_polling_run_pushes_the_windows_stock_changes_and_keeps_bad_rows_aside(
         {"sku": "ESB-TEE-BLUE-L", "warehouseId": "GGN", "sellable": 11, "updatedAt": outside},
     ]})  # fmt: skip
     # a manual run at 11:00 covers the hour before it: [10:00, 11:00)
-    run("wf__demo__eshopbox_stock_to_shopify", logical_date=window_start + dt.timedelta(hours=1))
+    run("wf.demo.eshopbox_stock_to_shopify", logical_date=window_start + dt.timedelta(hours=1))
     levels = {
         (level["inventory_item_id"], level["available"])
         for level in sandbox.control("shopify", "/state", method="GET")["inventory_levels"]
@@ -175,7 +183,8 @@ def test_secrets_stay_out_of_task_logs_xcoms_and_databases(
 
     order = create_shopify_order(sandbox)
     event_id = deliver(demo["shopify_order_to_eshopbox"], "secret-check", order)
-    assert run("wf__demo__shopify_order_to_eshopbox", run_conf={"event_id": event_id}).state == "success"
+    assert run("wf.demo.shopify_order_to_eshopbox").state == "success"
+    assert event_status(event_id) == (EventStatus.DONE, None)
     captured = capfd.readouterr()
     stored = token_store().load("eshopbox@1.0.0:demo_eshopbox")  # the access token the run obtained
     assert stored is not None
@@ -185,7 +194,7 @@ def test_secrets_stay_out_of_task_logs_xcoms_and_databases(
     ]  # fmt: skip
     databases = [Path(sqlite_registry.removeprefix("sqlite:///")), Path(os.environ["AIRFLOW_HOME"]) / "airflow.db"]
     stored_bytes = b"".join(p.read_bytes() for db in databases for p in db.parent.glob(db.name + "*"))
-    assert "step__create_order" in captured.out + captured.err  # the task logs were captured
+    assert "process_events" in captured.out + captured.err  # the task logs were captured
     for secret in secrets:
         assert secret not in captured.out + captured.err
         assert secret.encode() not in stored_bytes

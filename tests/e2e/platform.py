@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import time
@@ -56,6 +57,15 @@ class Platform:
 
     def state(self, vendor: str) -> dict[str, Any]:
         return self.sandbox(vendor, "/state", method="GET")
+
+    @property
+    def registry_url(self) -> str:
+        """The registry's URL as run.sh chose it: it writes its database URLs to `database.env` in the home."""
+        for line in (self.home / "database.env").read_text().splitlines():
+            name, _, value = line.removeprefix("export ").partition("=")
+            if name == "INTEGRATIONS_DB_URL":
+                return shlex.split(value)[0]
+        return f"sqlite:///{self.home / 'integrations.db'}"
 
     def log_tail(self, lines: int = 60) -> str:
         log = self.home / "platform.log"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,15 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from tests.e2e.platform import Platform, running_platform, wait_for
 
 DAGS = [
-    "wf__demo__delhivery_delivered_to_eshopbox",
-    "wf__demo__eshopbox_delivered_to_shopify_event",
-    "wf__demo__eshopbox_packed_to_shopify_fulfillment",
-    "wf__demo__eshopbox_stock_to_shopify",
-    "wf__demo__shopify_order_to_eshopbox",
+    "wf.demo.delhivery_delivered_to_eshopbox",
+    "wf.demo.eshopbox_delivered_to_shopify_event",
+    "wf.demo.eshopbox_packed_to_shopify_fulfillment",
+    "wf.demo.eshopbox_stock_to_shopify",
+    "wf.demo.shopify_order_to_eshopbox",
 ]
 
 
@@ -32,7 +32,7 @@ DAGS = [
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     with running_platform(tmp_path_factory.mktemp("platform")) as running:
         listed = wait_for(
-            lambda: (dags := running.api("GET", "/dags", params={"dag_id_pattern": "wf__"}).json()["dags"])
+            lambda: (dags := running.api("GET", "/dags", params={"dag_id_pattern": "wf."}).json()["dags"])
             and len(dags) == len(DAGS) and dags,
             180, "the five workflow DAGs to be parsed", running,
         )  # fmt: skip
@@ -59,8 +59,8 @@ def test_signed_shopify_webhook_creates_the_eshopbox_order_through_a_rest_trigge
     order = new_shopify_order(platform)
     created = wait_for(lambda: eshopbox_orders(platform, order["id"]), 120, "the Eshopbox order", platform)
     assert created[0]["items"][0]["itemID"] == "ESB-TEE-BLUE-L"
-    triggered = [r for r in runs(platform, "wf__demo__shopify_order_to_eshopbox") if r["run_type"] == "manual"]
-    assert triggered and all(r["dag_run_id"].startswith("event__") for r in triggered)
+    triggered = [r for r in runs(platform, "wf.demo.shopify_order_to_eshopbox") if r["run_type"] == "manual"]
+    assert triggered and all(r["dag_run_id"].startswith("drain__") for r in triggered)
 
     # Shopify delivers the same webhook again (same X-Shopify-Webhook-Id): acknowledged, nothing new
     delivery = (
@@ -77,9 +77,9 @@ def test_signed_shopify_webhook_creates_the_eshopbox_order_through_a_rest_trigge
     delivery = next(d for d in deliveries if d["vendor"] == "shopify" and json.loads(d["body"])["id"] == order["id"])
     assert delivery["status"] == "delivered"
     webhook_id = delivery["headers"]["X-Shopify-Webhook-Id"]
-    before = len(runs(platform, "wf__demo__shopify_order_to_eshopbox"))
+    before = len(runs(platform, "wf.demo.shopify_order_to_eshopbox"))
     platform.sandbox("shopify", f"/redeliver/{webhook_id}", wait="true")
-    assert len(runs(platform, "wf__demo__shopify_order_to_eshopbox")) == before
+    assert len(runs(platform, "wf.demo.shopify_order_to_eshopbox")) == before
     assert len(eshopbox_orders(platform, order["id"])) == 1
 
 
@@ -91,14 +91,17 @@ def test_unsigned_or_wrongly_signed_webhook_is_refused_and_not_stored(platform: 
         "X-Shopify-Webhook-Id": "forged-1",
         "Content-Type": "application/json",
     }
-    before = len(runs(platform, "wf__demo__shopify_order_to_eshopbox"))
+    before = len(runs(platform, "wf.demo.shopify_order_to_eshopbox"))
     assert platform.http.post(url, data=body, headers=headers, timeout=10).status_code == 401
     forged = {**headers, "X-Shopify-Hmac-Sha256": "bm90IHRoZSByaWdodCBzaWduYXR1cmU="}
     assert platform.http.post(url, data=body, headers=forged, timeout=10).status_code == 401
-    assert len(runs(platform, "wf__demo__shopify_order_to_eshopbox")) == before
+    assert len(runs(platform, "wf.demo.shopify_order_to_eshopbox")) == before
     assert eshopbox_orders(platform, 999) == []
-    with sqlite3.connect(platform.home / "integrations.db") as registry:  # the inbox has no trace of it
-        assert registry.execute("SELECT count(*) FROM events WHERE dedupe_key = 'forged-1'").fetchone() == (0,)
+    registry = create_engine(platform.registry_url)  # the inbox has no trace of it
+    with registry.connect() as connection:
+        forged_events = text("SELECT count(*) FROM events WHERE dedupe_key = 'forged-1'")
+        assert connection.execute(forged_events).scalar_one() == 0
+    registry.dispose()
 
 
 def test_shipment_journey_packed_then_delivered_by_delhivery(platform: Platform) -> None:
@@ -145,7 +148,7 @@ def test_backfill_pushes_a_past_windows_stock_changes(platform: Platform) -> Non
     ]
     platform.sandbox("eshopbox", "/inventory", {"items": stock})
     bin_dir = Path(sys.executable).parent
-    command = [str(bin_dir / "airflow"), "backfill", "create", "--dag-id", "wf__demo__eshopbox_stock_to_shopify",
+    command = [str(bin_dir / "airflow"), "backfill", "create", "--dag-id", "wf.demo.eshopbox_stock_to_shopify",
                "--from-date", start.isoformat(), "--to-date", at(120)]  # fmt: skip
     env = {"AIRFLOW_HOME": str(platform.home), "PATH": str(bin_dir), "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
@@ -156,3 +159,38 @@ def test_backfill_pushes_a_past_windows_stock_changes(platform: Platform) -> Non
         180, "the backfilled inventory levels", platform,
     )  # fmt: skip
     assert levels
+
+
+def test_a_burst_of_200_orders_each_reaches_eshopbox_exactly_once(platform: Platform) -> None:
+    """200 orders created in the Shopify sandbox at once: 200 signed webhooks, drained by a few batched runs."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def create(n: int) -> int:
+        created = platform.sandbox("shopify", "/orders", {"sku": "ESB-MUG-WHITE", "quantity": 1 + n % 3})
+        return created.get("order", created)["id"]
+
+    with ThreadPoolExecutor(16) as pool:
+        order_ids = set(pool.map(create, range(200)))
+    assert len(order_ids) == 200
+
+    def all_created() -> bool:
+        numbers = [o["customerOrderNumber"] for o in platform.state("eshopbox")["orders"]]
+        return {str(i) for i in order_ids} <= set(numbers)
+
+    wait_for(all_created, 600, "all 200 orders in Eshopbox", platform)
+    numbers = [o["customerOrderNumber"] for o in platform.state("eshopbox")["orders"]]
+    assert all(numbers.count(str(i)) == 1 for i in order_ids)  # exactly once each
+    registry = create_engine(platform.registry_url)
+    query = text(
+        "SELECT e.status, count(*) FROM events e JOIN workflows w ON w.id = e.workflow_id "
+        "WHERE w.key = 'shopify_order_to_eshopbox' GROUP BY e.status"
+    )
+    with registry.connect() as connection:
+        counts = wait_for(
+            lambda: (rows := dict(connection.execute(query).tuples().all())) and set(rows) == {"done"} and rows,
+            120, "every event done", platform,
+        )  # fmt: skip
+        runs_used = connection.execute(text("SELECT count(DISTINCT dag_run_id) FROM events")).scalar_one()
+    registry.dispose()
+    assert counts["done"] >= 200
+    assert runs_used < 100  # batched: far fewer runs than events

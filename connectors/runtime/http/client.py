@@ -27,7 +27,7 @@ from connectors.runtime.errors import (
     excerpt_of,
     parse_retry_after,
 )
-from connectors.runtime.http.rate_limit import TokenBucket, bucket_for, parse_call_limit
+from connectors.runtime.http.rate_limit import RateBudget, RateBudgetFactory, parse_call_limit, process_budget
 from connectors.runtime.http.request import RenderedRequest
 from connectors.runtime.http.retry import call_with_retries
 from connectors.runtime.redaction import (
@@ -38,7 +38,7 @@ from connectors.runtime.redaction import (
 )
 from connectors.runtime.templating import render_text
 from connectors.runtime.values import resolve_values
-from connectors.spec.app import AppVersionSpec
+from connectors.spec.app_version import AppVersionSpec
 
 log = logging.getLogger("connectors.http")
 
@@ -63,6 +63,7 @@ class AppClient:
         token_store: TokenStore | None = None,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        rate_budget: RateBudgetFactory = process_budget,
     ) -> None:
         install_log_redaction()
         self.spec, self.connection, self._sleep = spec, connection, sleep
@@ -85,9 +86,7 @@ class AppClient:
                 base_url=self.base_url,
             )
         )
-        self.bucket: TokenBucket | None = (
-            bucket_for(spec.ref, connection.connection_id, spec.rate_limit) if spec.rate_limit else None
-        )
+        self.bucket: RateBudget | None = rate_budget(spec, connection.connection_id) if spec.rate_limit else None
         self._secret_query = list(getattr(spec.auth, "query", {}))
 
     def template_context(self, **extra: Any) -> dict[str, Any]:

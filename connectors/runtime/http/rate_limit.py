@@ -1,12 +1,30 @@
-"""Proactive rate limiting: one token bucket per (app, connection), corrected by the app's usage header."""
+"""Proactive rate limiting: one budget per (app, connection), corrected by the app's usage header.
+
+`TokenBucket` holds the budget in this process. Several processes calling one connection at once (runs draining
+in parallel) must share one budget instead, or N processes send N times the rate: the client takes any
+`RateBudget` factory, e.g. the registry database's (`connectors.registry.rate_budgets`).
+"""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Callable
+from typing import Protocol
 
-from connectors.spec.app import RateLimitSpec
+from connectors.spec.app_version import AppVersionSpec, RateLimitSpec
+
+
+class RateBudget(Protocol):
+    def acquire(self) -> float:
+        """Wait until one request may be sent; returns the seconds waited."""
+
+    def observe_usage(self, used: float, limit: float) -> None:
+        """The app says `used` of `limit` is taken."""
+
+
+RateBudgetFactory = Callable[[AppVersionSpec, str], RateBudget]
+"""(app version, connection id) -> the budget every request of that pair takes from."""
 
 
 class TokenBucket:
@@ -68,6 +86,12 @@ def bucket_for(app_ref: str, connection_id: str, spec: RateLimitSpec) -> TokenBu
         if key not in _buckets:
             _buckets[key] = TokenBucket(spec.requests_per_second, spec.burst)
         return _buckets[key]
+
+
+def process_budget(spec: AppVersionSpec, connection_id: str) -> RateBudget:
+    """The default `RateBudgetFactory`: the process-wide token bucket."""
+    assert spec.rate_limit is not None
+    return bucket_for(spec.ref, connection_id, spec.rate_limit)
 
 
 def parse_call_limit(value: str | None) -> tuple[float, float] | None:

@@ -17,7 +17,7 @@ from tenacity import (
 from tenacity.wait import wait_exponential_jitter
 
 from connectors.runtime.errors import RetriesExhaustedError, RetryableError
-from connectors.spec.app import RetryPolicySpec
+from connectors.spec.app_version import RetryPolicySpec
 
 T = TypeVar("T")
 

@@ -7,7 +7,7 @@ from typing import Any
 from connectors.runtime.auth import MemoryTokenStore, TokenStore
 from connectors.runtime.http.client import AppClient, ConnectionValues
 from connectors.runtime.http.request import RenderedRequest
-from connectors.spec.app import AppVersionSpec
+from connectors.spec.app_version import AppVersionSpec
 
 
 def app_with_auth(auth: dict[str, Any], base_url: str, **extra: Any) -> AppVersionSpec:

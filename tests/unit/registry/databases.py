@@ -29,9 +29,9 @@ def _postgres_database() -> Iterator[str]:
     try:
         yield POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
     finally:
-        from connectors.registry.db import get_engine
+        from connectors.registry.db import engine_for
 
-        get_engine.cache_clear()
+        engine_for.cache_clear()
         with connection.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.close()

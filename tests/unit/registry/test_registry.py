@@ -11,9 +11,9 @@ from sqlalchemy import inspect, select
 
 from connectors.registry.action_log import logged_step, record_step
 from connectors.registry.db import get_engine, session_scope
-from connectors.registry.inbox import pending_events, set_status, store_event
+from connectors.registry.inbox import EventOutcome, NewEvent, finish_events, pending_events, store_events
 from connectors.registry.models import ActionOutcome, Event, EventStatus, StoredToken, Workflow
-from connectors.registry.token_store import DatabaseTokenStore
+from connectors.registry.tokens import DatabaseTokenStore
 from connectors.runtime.auth.token_store import TokenSet
 from connectors.spec import Catalog
 from connectors.workflows.store import apply_workflows, load_workflow_files
@@ -41,24 +41,30 @@ def test_applying_twice_keeps_one_row_and_revision(registry_url: str) -> None:
         row = session.get_one(Workflow, first["eshopbox_packed_to_shopify_fulfillment"])
         assert row.revision == 1
         assert [step.key for step in row.steps] == ["fulfillment_order", "fulfillment"]
-        assert row.dag_id == "wf__demo__eshopbox_packed_to_shopify_fulfillment"
+        assert row.dag_id == "wf.demo.eshopbox_packed_to_shopify_fulfillment"
 
 
 def test_inbox_dedupes_per_workflow(registry_url: str) -> None:
     ids = apply_seed_workflows(registry_url)
     packed, delivered = ids["eshopbox_packed_to_shopify_fulfillment"], ids["eshopbox_delivered_to_shopify_event"]
     with session_scope(registry_url) as session:
-        first, new = store_event(session, packed, "SHP1:packed:t1", b"{}", {"x-topic": "shipment"})
-        again, new_again = store_event(session, packed, "SHP1:packed:t1", b"{}")
-        other, new_other = store_event(session, delivered, "SHP1:packed:t1", b"{}")
-        assert new and not new_again and new_other
-        assert again.id == first.id != other.id
+        first, again, other = store_events(
+            session.connection(),
+            [
+                NewEvent(packed, "SHP1:packed:t1", b"{}", {"x-topic": "shipment"}),
+                NewEvent(packed, "SHP1:packed:t1", b"{}"),
+                NewEvent(delivered, "SHP1:packed:t1", b"{}"),
+            ],
+        )
+        (later,) = store_events(session.connection(), [NewEvent(packed, "SHP1:packed:t1", b"{}")])
+    assert first.new and not again.new and other.new and not later.new
+    assert again.event_id == first.event_id == later.event_id != other.event_id
     with session_scope(registry_url) as session:
-        assert [e.id for e in pending_events(session, packed, ["SHP1:packed:t1"])] == [first.id]
-        set_status(session, first.id, EventStatus.SUCCEEDED)
+        assert pending_events(session, packed, ["SHP1:packed:t1"]) == {"SHP1:packed:t1": first.event_id}
+        finish_events(session.connection(), [EventOutcome(first.event_id, EventStatus.DONE)])
     with session_scope(registry_url) as session:
-        assert [e.id for e in pending_events(session, packed, ["SHP1:packed:t1"])] == []
-        assert session.get_one(Event, first.id).status is EventStatus.SUCCEEDED
+        assert pending_events(session, packed, ["SHP1:packed:t1"]) == {}
+        assert session.get_one(Event, first.event_id).status is EventStatus.DONE
 
 
 def test_action_log_keeps_one_row_per_step_and_counts_attempts(registry_url: str) -> None:

@@ -12,7 +12,7 @@ import requests
 
 from connectors.runtime.http.client import AppClient, ConnectionValues
 from connectors.runtime.http.request import RenderedRequest
-from connectors.spec.app import AppVersionSpec
+from connectors.spec.app_version import AppVersionSpec
 
 # Fast by default: no backoff, no jitter; tests that look at waits set their own policy.
 FAST_RETRY: dict[str, Any] = {"max_attempts": 3, "initial_backoff": 0, "max_backoff": 0, "jitter": 0}

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from connectors.runtime.http.rate_limit import TokenBucket, bucket_for, parse_call_limit
-from connectors.spec.app import RateLimitSpec
+from connectors.spec.app_version import RateLimitSpec
 from tests.unit.runtime.helpers import get, make_client, make_spec, unique_connection
 from tests.unit.runtime.scripted_server import ScriptedServer
 

@@ -9,17 +9,12 @@ from jinja2.exceptions import SecurityError
 
 from connectors.runtime.errors import ConfigurationError
 from connectors.runtime.http.request import render_request
-from connectors.runtime.templating import (
-    TemplateError,
-    iter_templates,
-    referenced_names,
-    render_text,
-    render_value,
-)
+from connectors.runtime.templating import TemplateError, render_text, render_value
 from connectors.runtime.values import coerce, resolve_values
-from connectors.spec.app import EnvironmentVariableSpec, PropertySpec
+from connectors.spec.app_version import EnvironmentVariableSpec, PropertySpec
 from connectors.spec.base import RequestSpec, TypedFieldSpec
 from connectors.spec.references import check_references
+from connectors.spec.templates import iter_templates, referenced_names
 from tests.unit.runtime.helpers import make_spec
 
 CONTEXT: dict[str, Any] = {

@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -104,6 +105,22 @@ class Sandbox:
         headers = {"X-Shopify-Access-Token": token} if token else {}
         return self.http.request(method, f"{self.admin}{path}", headers=headers, timeout=10, **kwargs)
 
+    def burst(self, url: str, count: int, headers: dict[str, str] | None = None) -> collections.Counter[int]:
+        """GET `url` `count` times from 8 threads at once; how many answers had each status."""
+
+        def call(_: int) -> int:
+            with requests.Session() as session:  # one per call: sessions are not thread-safe
+                session.trust_env = False
+                return session.get(url, headers=headers, timeout=10).status_code
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            return collections.Counter(pool.map(call, range(count)))
+
+    def rate_limited(self, vendor: str) -> tuple[int, dict[str, int]]:
+        """The 429s `vendor` has served since its last reset: (total, per client), from its control API."""
+        state = self.control(vendor, "/state", method="GET")
+        return state["rate_limited"], state["rate_limited_by"]
+
     def control(self, vendor: str, path: str, body: Any = None, method: str = "POST") -> Any:
         response = self.http.request(method, f"{self.url}/{vendor}/_sandbox{path}", json=body, timeout=10)
         assert response.status_code < 300, response.text
@@ -138,3 +155,27 @@ def sandbox(_sandbox_server: SandboxServer) -> Sandbox:
     """The shared sandbox, reset to its demo data for each test."""
     _sandbox_server.state.reset()
     return Sandbox(_sandbox_server)
+
+
+# Every vendor's limit is LIMIT calls that never refill during a test, so who gets a 429 does not depend on timing.
+LIMIT = 5
+NEVER = 1e-9  # leak rate, calls per second
+FOREVER = 3600.0  # window, seconds
+
+
+@pytest.fixture(scope="session")
+def _limited_server() -> Iterator[SandboxServer]:
+    config = fast_config(
+        shopify={"bucket_size": LIMIT, "leak_rate": NEVER},
+        eshopbox={"api_requests_per_second": NEVER, "api_burst": LIMIT},
+        delhivery={"tracking_rate_limit": LIMIT, "tracking_rate_window": FOREVER},
+    )
+    with SandboxServer(config) as server:
+        yield server
+
+
+@pytest.fixture
+def limited_sandbox(_limited_server: SandboxServer) -> Sandbox:
+    """A sandbox whose every vendor allows `LIMIT` API calls per client, reset for each test."""
+    _limited_server.state.reset()
+    return Sandbox(_limited_server)

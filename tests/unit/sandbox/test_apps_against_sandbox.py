@@ -12,8 +12,8 @@ from connectors.runtime.http.request import render_request
 from connectors.runtime.values import resolve_values
 from connectors.spec import load_app_version
 from connectors.spec.catalog import BUILTIN_APPS
+from tests.unit.sandbox.eshopbox.api import order_body
 from tests.unit.sandbox.fixtures import SHOPIFY_SECRET, SHOPIFY_TOKEN, Sandbox
-from tests.unit.sandbox.test_eshopbox import order_body
 
 
 def client_for(

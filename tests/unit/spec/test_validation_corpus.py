@@ -45,7 +45,7 @@ triggers:
     type: webhook
     name: Order created
     verify: {{scheme: static_token, header: X-Acme-Token, value: "{{{{ auth.password }}}}"}}
-    event_id: {{path: [id, updated_at]}}
+    dedupe_key: {{path: [id, updated_at]}}
   orders_updated:
     type: polling
     name: Orders updated

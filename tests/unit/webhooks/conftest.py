@@ -48,7 +48,7 @@ CONNECTIONS = {
 }
 SHOPIFY_ROUTE = "/webhooks/shopify/order_created/demo_shopify"
 ESHOPBOX_ROUTE = "/webhooks/eshopbox/shipment_updated/demo_eshopbox"
-SHOPIFY_DAG = "wf__demo__shopify_order_to_eshopbox"
+SHOPIFY_DAG = "wf.demo.shopify_order_to_eshopbox"
 
 
 def free_port() -> int:

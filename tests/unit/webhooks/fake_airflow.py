@@ -5,6 +5,7 @@ fake.mode = "conflict"      409 always (the run exists)
 fake.mode = "unavailable"   503
 fake.missing_dags = {...}   404 for these DAGs (not parsed yet)
 fake.expire_tokens()        every token issued so far answers 401 from now on
+fake.health                 what GET /api/v2/monitor/health answers (every component healthy by default)
 """
 
 from __future__ import annotations
@@ -38,6 +39,12 @@ class FakeAirflow:
         self.requests: list[RunRequest] = []
         self.runs: dict[tuple[str, str], dict[str, Any]] = {}
         self.token_requests = 0
+        self.health: dict[str, Any] = {
+            "metadatabase": {"status": "healthy"},
+            "scheduler": {"status": "healthy", "latest_scheduler_heartbeat": "2026-11-30T10:00:00+00:00"},
+            "triggerer": {"status": "healthy", "latest_triggerer_heartbeat": "2026-11-30T10:00:00+00:00"},
+            "dag_processor": {"status": "healthy", "latest_dag_processor_heartbeat": "2026-11-30T10:00:00+00:00"},
+        }
         self.in_flight = 0
         self.max_in_flight = 0  # concurrent dagRuns calls seen: the dispatcher must keep this at 1
         self._valid_tokens: set[str] = set()
@@ -105,6 +112,17 @@ class FakeAirflow:
 
             def log_message(self, *args: Any) -> None:
                 pass
+
+            def do_GET(self) -> None:
+                if self.path == "/api/v2/monitor/health":
+                    status, data = 200, json.dumps(fake.health).encode()
+                else:
+                    status, data = 404, b'{"detail": "Not Found"}'
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)

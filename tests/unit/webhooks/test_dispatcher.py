@@ -1,13 +1,18 @@
-"""The dispatcher: serial triggers through the (fake) Airflow REST API, outcomes, retries and the sweeper."""
+"""The dispatcher: it wakes workflows (one run drains many events) through the (fake) Airflow REST API, coalesces
+wakes while a woken run has not started, retries through outages and sweeps what waits."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 
-from connectors.registry.db import session_scope
+from connectors.registry.db import get_engine, session_scope
+from connectors.registry.drains import start_drain
+from connectors.registry.inbox import NewEvent, claim_events, store_events
 from connectors.registry.models import Event, EventStatus, Workflow
-from connectors.webhooks.dispatcher import AirflowApi, Dispatcher
+from connectors.webhooks.airflow_api import AirflowApi
+from connectors.webhooks.dispatcher import Dispatcher, Wake
 from tests.unit.webhooks.conftest import (
     ESHOPBOX_ROUTE,
     ESHOPBOX_TOKEN,
@@ -28,75 +33,138 @@ def post_order(harness, order_id: int = 1) -> int:
     return response.json()["stored"][0]
 
 
-def test_events_wait_while_airflow_is_down_and_the_sweeper_triggers_them_later(start_receiver):
+def shopify_workflow_id(url: str) -> int:
+    with session_scope(url) as session:
+        return session.query(Workflow).filter_by(key="shopify_order_to_eshopbox").one().id
+
+
+def test_a_lone_event_wakes_its_workflow_at_once(start_receiver, fake_airflow):
+    harness = start_receiver(fake_airflow)
+    event_id = post_order(harness)
+    wait_for(lambda: fake_airflow.accepted)
+    (run,) = fake_airflow.accepted
+    assert run.dag_id == SHOPIFY_DAG
+    assert run.body["dag_run_id"].startswith(f"drain__{event_id}__")
+    assert run.body["conf"] == {"workflow_id": shopify_workflow_id(harness.db_url), "woken_by_event": event_id}
+    assert f"woken by event {event_id}" in run.body["note"]
+    assert harness.event(event_id).status == EventStatus.RECEIVED  # the run claims it, not the dispatcher
+
+
+def test_a_burst_shares_the_run_that_has_not_started_and_a_started_run_means_a_new_one(start_receiver, fake_airflow):
+    harness = start_receiver(fake_airflow)
+    first = post_order(harness, 1)
+    wait_for(lambda: len(fake_airflow.accepted) == 1)
+    for n in range(2, 12):
+        post_order(harness, n)
+    wait_for(lambda: harness.receiver.dispatcher.stats["coalesced"] >= 1)
+    assert len(fake_airflow.accepted) == 1  # ten more events, no new run: the woken run will claim them
+
+    run_id = fake_airflow.accepted[0].body["dag_run_id"]
+    with get_engine(harness.db_url).begin() as connection:  # the run starts claiming
+        start_drain(connection, run_id, shopify_workflow_id(harness.db_url), 1)
+    post_order(harness, 99)
+    wait_for(lambda: len(fake_airflow.accepted) == 2)
+    assert fake_airflow.accepted[1].body["conf"]["woken_by_event"] > first
+
+
+def store(url: str, workflow_id: int, key: str) -> int:
+    with get_engine(url).begin() as connection:
+        (stored,) = store_events(connection, [NewEvent(workflow_id, key, b"{}")])
+    return stored.event_id
+
+
+def test_no_event_is_left_without_a_run_whichever_side_of_the_claim_it_is_stored(registry, fake_airflow):
+    """The dispatcher race, in a fixed order (no thread): an event stored before the woken run claims is in its
+    batch; an event stored after the run started claiming wakes a new run."""
+    workflow_id = shopify_workflow_id(registry)
+    dispatcher = Dispatcher(AirflowApi(fake_airflow.url, "admin", fake_airflow.password), registry, sweep_interval=3600)
+    wake = lambda event_id: Wake(workflow_id, SHOPIFY_DAG, event_id, "test")  # noqa: E731
+
+    first = store(registry, workflow_id, "a")
+    dispatcher.submit(wake(first))
+    dispatcher.run_once()
+    assert len(fake_airflow.accepted) == 1
+    run_id = fake_airflow.accepted[0].body["dag_run_id"]
+
+    before_claim = store(registry, workflow_id, "b")  # stored while the run is queued
+    dispatcher.submit(wake(before_claim))
+    dispatcher.run_once()
+    assert len(fake_airflow.accepted) == 1 and dispatcher.stats["coalesced"] == 1
+
+    with get_engine(registry).begin() as connection:  # the run starts: marks itself, then claims
+        start_drain(connection, run_id, workflow_id, 1)
+        claimed = claim_events(connection, workflow_id, run_id, 100, dt.timedelta(minutes=5))
+    assert [e.id for e in claimed] == [first, before_claim]
+
+    after_claim = store(registry, workflow_id, "c")
+    dispatcher.submit(wake(after_claim))
+    dispatcher.run_once()
+    assert len(fake_airflow.accepted) == 2
+    assert fake_airflow.accepted[1].body["conf"]["woken_by_event"] == after_claim
+
+
+def test_a_woken_run_that_never_starts_is_replaced_after_a_while(registry, fake_airflow):
+    workflow_id = shopify_workflow_id(registry)
+    now = [0.0]
+    dispatcher = Dispatcher(
+        AirflowApi(fake_airflow.url, "admin", fake_airflow.password), registry,
+        sweep_interval=3600, stale_after=60, clock=lambda: now[0],
+    )  # fmt: skip
+    event_id = store(registry, workflow_id, "a")
+    dispatcher.wake([Wake(workflow_id, SHOPIFY_DAG, event_id, "test")])
+    now[0] = 30.0
+    dispatcher.wake([Wake(workflow_id, SHOPIFY_DAG, event_id, "test")])
+    assert len(fake_airflow.accepted) == 1
+    now[0] = 61.0  # the run was lost (deleted, failed before its task): wake the workflow again
+    dispatcher.wake([Wake(workflow_id, SHOPIFY_DAG, event_id, "test")])
+    assert len(fake_airflow.accepted) == 2
+
+
+def test_events_wait_while_airflow_is_down_and_the_sweeper_wakes_them_later(start_receiver):
     port = free_port()
     harness = start_receiver(api_url=f"http://127.0.0.1:{port}")
 
     event_id = post_order(harness)  # acknowledged although Airflow is unreachable
 
-    wait_for(lambda: harness.event(event_id).error)
+    wait_for(lambda: harness.receiver.dispatcher.stats["unavailable"] >= 1)
     assert harness.event(event_id).status == EventStatus.RECEIVED
-    assert "unreachable" in harness.event(event_id).error
     fake = FakeAirflow(port=port).start()
     try:
-        wait_for(lambda: harness.event(event_id).status == EventStatus.TRIGGERED)
-        assert [r.body["dag_run_id"] for r in fake.accepted] == [f"event__{event_id}"]
-        assert harness.event(event_id).error is None
+        wait_for(lambda: fake.accepted)
+        assert fake.accepted[0].body["conf"]["woken_by_event"] == event_id
     finally:
         fake.stop()
-
-
-def test_conflict_means_already_triggered(start_receiver, fake_airflow):
-    fake_airflow.mode = "conflict"
-    harness = start_receiver(fake_airflow)
-    event_id = post_order(harness)
-    wait_for(lambda: harness.event(event_id).status == EventStatus.TRIGGERED)
-    assert harness.event(event_id).dag_run_id == f"event__{event_id}"
-
-
-def test_server_errors_leave_the_event_received_until_airflow_recovers(start_receiver, fake_airflow):
-    fake_airflow.mode = "unavailable"
-    harness = start_receiver(fake_airflow)
-    event_id = post_order(harness)
-    wait_for(lambda: harness.event(event_id).error)
-    assert harness.event(event_id).status == EventStatus.RECEIVED
-    assert "503" in harness.event(event_id).error
-    fake_airflow.mode = "ok"
-    wait_for(lambda: harness.event(event_id).status == EventStatus.TRIGGERED)
 
 
 def test_a_dag_not_parsed_yet_is_retried(start_receiver, fake_airflow):
     fake_airflow.missing_dags = {SHOPIFY_DAG}
     harness = start_receiver(fake_airflow)
-    event_id = post_order(harness)
-    wait_for(lambda: harness.event(event_id).error)
-    assert harness.event(event_id).status == EventStatus.RECEIVED
-    assert "not found" in harness.event(event_id).error
+    post_order(harness)
+    wait_for(lambda: harness.receiver.dispatcher.stats["not_found"] >= 1)
     fake_airflow.missing_dags = set()
-    wait_for(lambda: harness.event(event_id).status == EventStatus.TRIGGERED)
+    wait_for(lambda: fake_airflow.accepted)
 
 
-def test_a_run_airflow_refuses_marks_the_event_failed(start_receiver, fake_airflow):
+def test_a_run_airflow_refuses_is_logged_and_the_events_stay_received(start_receiver, fake_airflow, caplog):
     fake_airflow.mode = "invalid"
     harness = start_receiver(fake_airflow)
     event_id = post_order(harness)
-    wait_for(lambda: harness.event(event_id).status == EventStatus.FAILED)
-    assert "422" in harness.event(event_id).error
+    wait_for(lambda: harness.receiver.dispatcher.stats["refused"] >= 1)
+    assert "Airflow refused a run" in caplog.text
+    assert harness.event(event_id).status == EventStatus.RECEIVED
 
 
 def test_the_token_is_fetched_again_after_a_401(start_receiver, fake_airflow):
     harness = start_receiver(fake_airflow)
-    first = post_order(harness, 1)
-    wait_for(lambda: harness.event(first).status == EventStatus.TRIGGERED)
-    assert fake_airflow.token_requests == 1
+    post_order(harness, 1)
+    wait_for(lambda: len(fake_airflow.accepted) == 1)
     fake_airflow.expire_tokens()
-
-    second = post_order(harness, 2)
-
-    wait_for(lambda: harness.event(second).status == EventStatus.TRIGGERED)
+    with get_engine(harness.db_url).begin() as connection:  # the first run started: the next event needs a run
+        start_drain(connection, fake_airflow.accepted[0].body["dag_run_id"], shopify_workflow_id(harness.db_url), 1)
+    post_order(harness, 2)
+    wait_for(lambda: len(fake_airflow.accepted) == 2)
     assert fake_airflow.token_requests == 2
-    statuses = [r.status for r in fake_airflow.requests]
-    assert statuses == [200, 401, 200]
+    assert fake_airflow.requests[1].status == 401
     assert fake_airflow.requests[1].authorization != fake_airflow.requests[2].authorization
 
 
@@ -104,7 +172,7 @@ def test_wrong_airflow_credentials_keep_events_received_and_out_of_the_logs(star
     caplog.set_level(logging.DEBUG)
     harness = start_receiver(fake_airflow, airflow_password="not-the-password-123")
     event_id = post_order(harness)
-    wait_for(lambda: harness.event(event_id).error)
+    wait_for(lambda: harness.receiver.dispatcher.stats["unavailable"] >= 1)
     assert harness.event(event_id).status == EventStatus.RECEIVED
     assert "not-the-password-123" not in caplog.text
 
@@ -112,15 +180,11 @@ def test_wrong_airflow_credentials_keep_events_received_and_out_of_the_logs(star
 def test_triggers_are_serial(start_receiver, fake_airflow):
     fake_airflow.latency = 0.01
     harness = start_receiver(fake_airflow)
-    shipments = [
-        json.dumps({"externalShipmentID": f"S{n}", "status": "packed", "status_updated_at": "t"}).encode()
-        for n in range(15)
-    ]
-    for body in shipments:  # each fans out to two workflows: 30 runs
-        assert harness.post(ESHOPBOX_ROUTE, body, {"x-api-key": ESHOPBOX_TOKEN}).status_code == 200
-    wait_for(lambda: len(fake_airflow.accepted) == 30, timeout=10)
+    body = json.dumps({"externalShipmentID": "S1", "status": "packed", "status_updated_at": "t"}).encode()
+    assert harness.post(ESHOPBOX_ROUTE, body, {"x-api-key": ESHOPBOX_TOKEN}).status_code == 200
+    post_order(harness)  # three workflows woken at once
+    wait_for(lambda: len(fake_airflow.accepted) == 3, timeout=10)
     assert fake_airflow.max_in_flight == 1
-    wait_for(lambda: all(e.status == EventStatus.TRIGGERED for e in harness.events()))
 
 
 def test_events_stored_while_the_dispatcher_was_off_are_swept_but_polling_events_are_not(start_receiver, fake_airflow):
@@ -133,20 +197,6 @@ def test_events_stored_while_the_dispatcher_was_off_are_swept_but_polling_events
 
     start_receiver(fake_airflow)  # a new process: its first sweep finds the backlog
 
-    wait_for(lambda: len(fake_airflow.accepted) == 3)
-    assert sorted(r.body["conf"]["event_id"] for r in fake_airflow.accepted) == stored
-    assert {r.dag_id for r in fake_airflow.accepted} == {SHOPIFY_DAG}
-
-
-def test_a_status_is_never_set_back_once_the_run_has_started(registry, fake_airflow):
-    with session_scope(registry) as session:
-        workflow = session.query(Workflow).filter_by(key="shopify_order_to_eshopbox").one()
-        event = Event(workflow_id=workflow.id, dedupe_key="k", payload=b"{}", headers={}, status=EventStatus.RUNNING)
-        session.add(event)
-        session.flush()
-        event_id = event.id
-    dispatcher = Dispatcher(AirflowApi(fake_airflow.url, "admin", fake_airflow.password), registry)
-    dispatcher._record(event_id, EventStatus.TRIGGERED, f"event__{event_id}", None)
-    dispatcher._flush_updates(force=True)
-    with session_scope(registry) as session:
-        assert session.get(Event, event_id).status == EventStatus.RUNNING
+    wait_for(lambda: fake_airflow.accepted)
+    (run,) = fake_airflow.accepted  # one run for the three events, woken by the oldest
+    assert run.dag_id == SHOPIFY_DAG and run.body["conf"]["woken_by_event"] == min(stored)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import time
@@ -9,7 +10,7 @@ import time
 import pytest
 
 from connectors.registry.db import session_scope
-from connectors.registry.models import EventStatus, Workflow
+from connectors.registry.models import Event, EventStatus, Workflow, utcnow
 from tests.unit.webhooks.conftest import (
     CONNECTIONS,
     ESHOPBOX_ROUTE,
@@ -29,11 +30,10 @@ from tests.unit.webhooks.conftest import (
     [
         {"store_in_event_loop": True},  # SQLite's default: batches written on the event loop
         {"store_in_event_loop": False},  # PostgreSQL's default: a writer thread
-        {"orm_store": True},  # through connectors.registry.inbox.store_event
     ],
-    ids=["loop", "thread", "orm"],
+    ids=["loop", "thread"],
 )
-def test_signed_shopify_webhook_is_stored_then_triggered(start_receiver, fake_airflow, writer):
+def test_signed_shopify_webhook_is_stored_then_its_workflow_woken(start_receiver, fake_airflow, writer):
     harness = start_receiver(fake_airflow, **writer)
     body = shopify_order()
 
@@ -48,14 +48,14 @@ def test_signed_shopify_webhook_is_stored_then_triggered(start_receiver, fake_ai
     ]
     event = harness.event(event_id)
     assert event.dedupe_key == "wh-0001" and event.payload == body
-    wait_for(lambda: harness.event(event_id).status == EventStatus.TRIGGERED)
-    assert harness.event(event_id).dag_run_id == f"event__{event_id}"
+    wait_for(lambda: fake_airflow.accepted)
     [run] = fake_airflow.accepted
     assert run.dag_id == SHOPIFY_DAG
-    assert run.body["dag_run_id"] == f"event__{event_id}"
-    assert run.body["conf"] == {"event_id": event_id}
+    assert run.body["dag_run_id"].startswith(f"drain__{event_id}__")
+    assert run.body["conf"]["woken_by_event"] == event_id
     assert "logical_date" in run.body and run.body["logical_date"] is None
-    assert run.body["note"] == "shopify@1.0.0 order_created event wh-0001"
+    assert run.body["note"] == f"woken by event {event_id}: shopify@1.0.0 order_created event wh-0001"
+    assert harness.event(event_id).status == EventStatus.RECEIVED  # until the run claims it
     assert run.authorization and run.authorization.startswith("Bearer token-")
 
 
@@ -103,7 +103,7 @@ def test_malformed_json_is_a_bad_request(start_receiver, fake_airflow):
     assert harness.events() == []
 
 
-def test_missing_event_id_is_a_bad_request(start_receiver, fake_airflow):
+def test_missing_dedupe_key_is_a_bad_request(start_receiver, fake_airflow):
     harness = start_receiver(fake_airflow)
     body = json.dumps({"externalShipmentID": "SHP-1", "status": "packed"}).encode()  # no status_updated_at
     response = harness.post(ESHOPBOX_ROUTE, body, {"x-api-key": ESHOPBOX_TOKEN})
@@ -150,8 +150,8 @@ def test_eshopbox_token_fans_out_to_every_workflow_on_the_connection(start_recei
     assert len(events) == 2 and {e.dedupe_key for e in events} == {"SHP-7:packed:2026-11-28T10:00:00Z"}
     wait_for(lambda: len(fake_airflow.accepted) == 2)
     assert {r.dag_id for r in fake_airflow.accepted} == {
-        "wf__demo__eshopbox_packed_to_shopify_fulfillment",
-        "wf__demo__eshopbox_delivered_to_shopify_event",
+        "wf.demo.eshopbox_packed_to_shopify_fulfillment",
+        "wf.demo.eshopbox_delivered_to_shopify_event",
     }
     again = harness.post(ESHOPBOX_ROUTE, body, {"x-api-key": ESHOPBOX_TOKEN})
     assert sorted(again.json()["duplicates"]) == sorted(e.id for e in events)
@@ -168,7 +168,7 @@ def test_one_workflow_route(start_receiver, fake_airflow):
     assert response.status_code == 200
     assert [e["workflow"] for e in response.json()["events"]] == ["demo/eshopbox_delivered_to_shopify_event"]
     wait_for(lambda: fake_airflow.accepted)
-    assert fake_airflow.accepted[0].dag_id == "wf__demo__eshopbox_delivered_to_shopify_event"
+    assert fake_airflow.accepted[0].dag_id == "wf.demo.eshopbox_delivered_to_shopify_event"
 
 
 @pytest.mark.parametrize(
@@ -241,7 +241,7 @@ def test_routing_table_is_cached_not_read_per_request(start_receiver, fake_airfl
 
 
 def test_rotated_secret_is_picked_up_without_waiting_for_the_cache(start_receiver, fake_airflow, monkeypatch):
-    monkeypatch.setattr("connectors.webhooks.app.RECHECK_AFTER_SECONDS", 0.1)
+    monkeypatch.setattr("connectors.webhooks.receiver.RECHECK_AFTER_SECONDS", 0.1)
     harness = start_receiver(fake_airflow, connection_cache_seconds=3600)
     body = shopify_order()
     assert harness.post(SHOPIFY_ROUTE, body, shopify_headers(body)).status_code == 200
@@ -273,12 +273,31 @@ def test_connection_lookup_failure_answers_503_so_the_app_retries(start_receiver
     assert "hunter2" not in response.text
 
 
-def test_health(start_receiver, fake_airflow):
-    harness = start_receiver(fake_airflow)
+def test_health_reports_airflow_the_backlog_and_failed_events(start_receiver, fake_airflow):
+    harness = start_receiver(fake_airflow, dispatch=False)
+    harness.receiver.health.max_age = 0
     response = harness.http.get(harness.base_url + "/health", timeout=5)
-    assert response.status_code == 200
-    assert response.json()["status"] == "ok"
-    assert response.json()["dispatcher"]["running"] is True
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "ok" and response.json()["problems"] == []
+    assert response.json()["inbox"] == {"received": 0, "running": 0, "failed": 0, "oldest_waiting_seconds": None}
+
+    event_id = post_shopify_order(harness)
+    with session_scope(harness.db_url) as session:  # it has waited ten minutes: nothing drains it
+        session.get_one(Event, event_id).received_at = utcnow() - dt.timedelta(minutes=10)
+    fake_airflow.health["scheduler"] = {"status": "unhealthy", "latest_scheduler_heartbeat": "2026-11-30T09:00:00"}
+    response = harness.http.get(harness.base_url + "/health", timeout=5)
+    assert response.status_code == 503
+    problems = response.json()["problems"]
+    assert "Airflow scheduler is unhealthy (last heartbeat 2026-11-30T09:00:00)" in problems
+    assert any(p.startswith("inbox backlog stuck: 1 events, oldest 6") for p in problems), problems
+    assert response.json()["inbox"]["received"] == 1
+
+
+def post_shopify_order(harness, order_id: int = 1) -> int:
+    body = shopify_order(order_id)
+    response = harness.post(SHOPIFY_ROUTE, body, shopify_headers(body))
+    assert response.status_code == 200, response.text
+    return response.json()["stored"][0]
 
 
 def test_secrets_never_reach_the_logs(start_receiver, fake_airflow, caplog):
@@ -322,4 +341,5 @@ def test_concurrent_deliveries_are_each_stored_once(start_receiver, fake_airflow
     assert sum(len(a["stored"]) for a in answers) == 40
     for n in range(40):  # both deliveries of one webhook id name the same event
         assert ids[2 * n] == ids[2 * n + 1]
-    wait_for(lambda: len(fake_airflow.accepted) == 40, timeout=10)
+    wait_for(lambda: fake_airflow.accepted)
+    assert len(fake_airflow.accepted) < 40  # one workflow woken, not a run per event

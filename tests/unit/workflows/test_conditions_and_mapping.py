@@ -8,7 +8,7 @@ import pytest
 
 from connectors.runtime.conditions import evaluate_conditions
 from connectors.runtime.mapping import render_mapping
-from connectors.workflows.spec import ConditionsSpec
+from connectors.spec.conditions import ConditionsSpec
 
 SHIPMENT = {"status": "packed", "weight": "1.5", "tags": ["cod", "fragile"], "courier": {"name": "Delhivery"}}
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from connectors.cli import main
 from connectors.registry.db import session_scope
 from connectors.spec import Catalog
-from connectors.workflows.lifecycle import deprecation_notice
+from connectors.spec.deprecation import deprecation_notice
 from connectors.workflows.store import apply_workflows
 from connectors.workflows.validation import load_workflow
 
@@ -54,7 +54,7 @@ def test_existing_workflow_on_a_deprecated_version_can_be_reapplied_and_is_repor
     assert runner.invoke(main, ["workflows", "apply", str(deprecated_shopify)]).exit_code == 0
     usage = runner.invoke(main, ["apps", "usage", "shopify"]).output
     assert "shopify@0.9.0  (shopify@0.9.0 is deprecated and is sunset on 2099-01-01" in usage
-    assert "  wf__demo__eshopbox_delivered_to_shopify_event" in usage
+    assert "  wf.demo.eshopbox_delivered_to_shopify_event" in usage
 
 
 def test_notice_says_when_the_sunset_has_passed(deprecated_shopify: Path) -> None:

@@ -55,7 +55,7 @@ def test_upgrade_applies_the_rename_and_rollback_restores_the_pin(seeded: None) 
         "location_id": "{{ params.location_map[trigger.warehouseId] }}",
         "quantity": "{{ trigger.sellable }}",
     }
-    assert "wf__demo__eshopbox_stock_to_shopify" in runner.invoke(main, ["apps", "usage", "shopify"]).output
+    assert "wf.demo.eshopbox_stock_to_shopify" in runner.invoke(main, ["apps", "usage", "shopify"]).output
     assert runner.invoke(main, ["workflows", "rollback", STOCK]).exit_code == 0
     back = stored("eshopbox_stock_to_shopify")
     assert back.definition["steps"][0]["app"] == "shopify@1.0.0" and "available" in step_inputs(back.key)

@@ -1,4 +1,4 @@
-"""Verifying deliveries as the app declares: Shopify HMAC, static tokens; event ids; topics."""
+"""Verifying deliveries as the app declares: Shopify HMAC, static tokens; dedupe keys; topics."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from connectors.runtime.webhooks import WebhookRejected, event_key, topic_matches, verify_webhook_signature
+from connectors.runtime.verification import WebhookRejected, dedupe_key, topic_matches, verify_webhook_signature
 from connectors.spec import Catalog
 
 SECRET = "shpss_webhook_secret_1"
@@ -38,19 +38,19 @@ def test_shopify_signature_over_the_raw_body(catalog: Catalog) -> None:
         verify_webhook_signature(trigger, body, shopify_headers(body, "another-secret"), context)
     with pytest.raises(WebhookRejected, match="missing signature"):
         verify_webhook_signature(trigger, body, {}, context)
-    assert event_key(trigger, {}, headers) == "w-1"
+    assert dedupe_key(trigger, {}, headers) == "w-1"
     assert topic_matches(trigger, {}, headers)
     assert not topic_matches(trigger, {}, {**headers, "X-Shopify-Topic": "orders/updated"})
 
 
-def test_static_token_and_composite_event_id(catalog: Catalog) -> None:
+def test_static_token_and_composite_dedupe_key(catalog: Catalog) -> None:
     trigger = catalog.get("eshopbox@1.0.0").triggers["shipment_updated"]
     context = {"auth": {"webhook_token": "esb-hook-token"}}
     verify_webhook_signature(trigger, b"{}", {"x-api-key": "esb-hook-token"}, context)
     with pytest.raises(WebhookRejected):
         verify_webhook_signature(trigger, b"{}", {"x-api-key": "esb-hook-tokem"}, context)
     payload = {"externalShipmentID": "SHP1", "status": "packed", "status_updated_at": "2026-11-28T10:00:00Z"}
-    assert event_key(trigger, payload, {}) == "SHP1:packed:2026-11-28T10:00:00Z"
+    assert dedupe_key(trigger, payload, {}) == "SHP1:packed:2026-11-28T10:00:00Z"
     with pytest.raises(WebhookRejected) as missing:
-        event_key(trigger, {"status": "packed"}, {})
+        dedupe_key(trigger, {"status": "packed"}, {})
     assert missing.value.status == 400

@@ -91,7 +91,7 @@ def test_apply_is_all_or_nothing(tmp_path: Path, sqlite_registry: str) -> None:
     assert applied.exit_code == 0, applied.output
     assert applied.output.count("created") == 5
     listed = runner.invoke(main, ["workflows", "list"])
-    assert "wf__demo__shopify_order_to_eshopbox" in listed.output
+    assert "wf.demo.shopify_order_to_eshopbox" in listed.output
     disabled = runner.invoke(main, ["workflows", "disable", "demo/shopify_order_to_eshopbox"])
     assert disabled.exit_code == 0
     with session_scope(sqlite_registry) as session:
@@ -105,7 +105,7 @@ def test_applying_a_changed_file_updates_the_row_and_its_steps(tmp_path: Path, s
     changed = broken(tmp_path, "payment_type: \"{{ 'COD'", "payment_type: \"{{ 'CashOnDelivery'")
     result = runner.invoke(main, ["workflows", "apply", str(changed)])
     assert result.exit_code == 0, result.output
-    assert "updated   wf__demo__shopify_order_to_eshopbox" in result.output
+    assert "updated   wf.demo.shopify_order_to_eshopbox" in result.output
     with session_scope(sqlite_registry) as session:
         row = session.scalar(select(Workflow).where(Workflow.key == "shopify_order_to_eshopbox"))
         assert row is not None and row.revision == 2 and len(row.steps) == 1

@@ -1,0 +1,81 @@
+"""Reading a webhook delivery as the app declares it: signature or token check, dedupe key, topic filter.
+
+Named for its main job, verification; the receiver in `connectors.webhooks` calls it before storing anything.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from connectors.runtime.paths import dig
+from connectors.runtime.templating import render_text
+from connectors.spec.triggers import HmacVerifySpec, StaticTokenVerifySpec, ValueSourceSpec, WebhookTriggerSpec
+
+
+class WebhookRejected(Exception):
+    """The delivery is not authentic or not readable; `status` is what to answer (401, 400)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        self.status, self.reason = status, reason
+        super().__init__(f"{status}: {reason}")
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    lowered = name.lower()
+    return next((value for key, value in headers.items() if key.lower() == lowered), None)
+
+
+def verify_webhook_signature(
+    trigger: WebhookTriggerSpec, raw_body: bytes, headers: Mapping[str, str], context: Mapping[str, Any]
+) -> None:
+    """Raise `WebhookRejected(401)` unless the delivery carries what the app declares; constant-time compares."""
+    verify = trigger.verify
+    if isinstance(verify, HmacVerifySpec):
+        received = _header(headers, verify.header)
+        if not received or not received.startswith(verify.prefix):
+            raise WebhookRejected(401, f"missing signature header {verify.header}")
+        secret = render_text(verify.secret, context).encode()
+        digest = hmac.new(secret, raw_body, getattr(hashlib, verify.algorithm)).digest()
+        expected = base64.b64encode(digest).decode() if verify.encoding == "base64" else digest.hex()
+        if not secret or not hmac.compare_digest(expected, received.removeprefix(verify.prefix)):
+            raise WebhookRejected(401, f"signature in {verify.header} does not match the body")
+    elif isinstance(verify, StaticTokenVerifySpec):
+        received = _header(headers, verify.header)
+        expected = render_text(verify.value, context)
+        if not received or not expected or not hmac.compare_digest(expected.encode(), received.encode()):
+            raise WebhookRejected(401, f"missing or wrong token in {verify.header}")
+
+
+def parse_json_body(raw_body: bytes) -> Any:
+    try:
+        return json.loads(raw_body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise WebhookRejected(400, f"body is not valid JSON: {exc}") from None
+
+
+def _value(source: ValueSourceSpec, payload: Any, headers: Mapping[str, str]) -> str | None:
+    if source.header:
+        return _header(headers, source.header)
+    paths = source.path if isinstance(source.path, list) else [source.path or ""]
+    values = [dig(payload, path) for path in paths]
+    return None if any(value is None for value in values) else ":".join(str(value) for value in values)
+
+
+def dedupe_key(trigger: WebhookTriggerSpec, payload: Any, headers: Mapping[str, str]) -> str:
+    """The delivery's dedupe key (a redelivery has the same one); a delivery without one is malformed (400)."""
+    key = _value(trigger.dedupe_key, payload, headers)
+    if not key:
+        where = trigger.dedupe_key.header or trigger.dedupe_key.path
+        raise WebhookRejected(400, f"no dedupe key at {where}")
+    return key
+
+
+def topic_matches(trigger: WebhookTriggerSpec, payload: Any, headers: Mapping[str, str]) -> bool:
+    if trigger.topic is None:
+        return True
+    return _value(trigger.topic, payload, headers) in trigger.topic.values

@@ -1,0 +1,98 @@
+"""The template language of app and workflow definitions: its sandboxed Jinja dialect and what a template reads.
+
+It lives in spec, not runtime, because the definitions are checked against it when they are loaded (a template may
+only use names its app version declares): the loader needs to parse templates without the engine that renders
+them. `connectors.runtime.templating` renders with the same environment, so both agree on the syntax.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+_SINGLE_EXPRESSION = re.compile(r"^\{\{(?P<expr>(?:(?!\}\}|\{\{).)*)\}\}$", re.DOTALL)
+
+
+class _DataEnvironment(ImmutableSandboxedEnvironment):
+    """`inputs.items` means the key `items` of a mapping, never the dict method: data before attributes."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, Mapping) and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
+ENVIRONMENT = _DataEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+
+
+class TemplateError(ValueError):
+    """A template that cannot be parsed or rendered; says which template and why."""
+
+
+def single_expression(source: str) -> str | None:
+    """The expression of a template that is exactly one `{{ expression }}` (it renders to a native value)."""
+    match = _SINGLE_EXPRESSION.match(source.strip())
+    return match.group("expr") if match else None
+
+
+def is_template(value: str) -> bool:
+    return "{{" in value or "{%" in value
+
+
+def _parse(source: str) -> nodes.Template:
+    expression = single_expression(source)
+    try:
+        return ENVIRONMENT.parse("{{" + expression + "}}" if expression is not None else source)
+    except TemplateSyntaxError as exc:
+        raise TemplateError(f"invalid template {source!r}: {exc.message}") from exc
+
+
+def referenced_names(source: str) -> set[tuple[str, str | None]]:
+    """The (namespace, attribute) pairs a template reads, e.g. {("properties", "shop"), ("inputs", None)}.
+
+    The attribute is None when the template uses the namespace as a whole (`{{ inputs | tojson }}`).
+    Names bound inside the template (loop variables, `loop`, `set`) and Jinja's globals are not reported.
+    """
+    tree = _parse(source)
+    bound = {node.name for node in tree.find_all(nodes.Name) if node.ctx in ("store", "param")}
+    bound |= set(ENVIRONMENT.globals)  # Jinja's own `range`, `dict`, `namespace`, ...
+    if any(True for _ in tree.find_all(nodes.For)):
+        bound.add("loop")  # the special `loop` variable of a for loop
+    found: set[tuple[str, str | None]] = set()
+    attributed: set[int] = set()
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        target = node.node
+        if isinstance(target, nodes.Name) and target.ctx == "load" and target.name not in bound:
+            attribute = _attribute_of(node)
+            found.add((target.name, attribute))
+            if attribute is not None:
+                attributed.add(id(target))
+    for name in tree.find_all(nodes.Name):
+        if name.ctx == "load" and name.name not in bound and id(name) not in attributed:
+            found.add((name.name, None))
+    return found
+
+
+def _attribute_of(node: nodes.Getattr | nodes.Getitem) -> str | None:
+    if isinstance(node, nodes.Getattr):
+        return node.attr
+    if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+        return node.arg.value
+    return None
+
+
+def iter_templates(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Yield (path, string) for every string inside a nested structure that contains template syntax."""
+    if isinstance(value, str):
+        if is_template(value):
+            yield path, value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from iter_templates(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from iter_templates(item, (*path, index))
