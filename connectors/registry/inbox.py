@@ -232,7 +232,7 @@ def pending_events(session: Session, workflow_id: int, keys: Sequence[str]) -> d
     query = select(_e.dedupe_key, _e.id).where(
         _e.workflow_id == workflow_id, _e.dedupe_key.in_(keys), _e.status.not_in(FINAL)
     )
-    return dict(session.execute(query).tuples().all())
+    return dict(session.execute(query).all())
 
 
 # -- what waits, for the dispatcher's sweeper and for health -------------------------------------------------------

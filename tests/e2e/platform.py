@@ -9,7 +9,7 @@ import shlex
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,8 +88,9 @@ def wait_for(check: Callable[[], T | None], timeout: float, what: str, platform:
 
 
 @contextmanager
-def running_platform(home: Path) -> Iterator[Platform]:
-    """Start include/demo/run.sh in `home`; stop every process it started on exit."""
+def running_platform(home: Path, extra_env: Mapping[str, str] | None = None) -> Iterator[Platform]:
+    """Start include/demo/run.sh in `home` (with `extra_env`, e.g. connections or sandbox limits); stop every
+    process it started on exit."""
     port, sandbox_port = free_port(), free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "INTEGRATIONS", "_AIRFLOW"))},
@@ -104,6 +105,7 @@ def running_platform(home: Path) -> Iterator[Platform]:
         "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "5",
         "INTEGRATIONS_WEBHOOK_SWEEP_SECONDS": "2",
         "NO_PROXY": "127.0.0.1,localhost",
+        **(extra_env or {}),
     }
     home.mkdir(parents=True, exist_ok=True)
     with open(home / "platform.log", "wb") as log:

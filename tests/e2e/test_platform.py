@@ -187,7 +187,7 @@ def test_a_burst_of_200_orders_each_reaches_eshopbox_exactly_once(platform: Plat
     )
     with registry.connect() as connection:
         counts = wait_for(
-            lambda: (rows := dict(connection.execute(query).tuples().all())) and set(rows) == {"done"} and rows,
+            lambda: (rows := dict(connection.execute(query).all())) and set(rows) == {"done"} and rows,
             120, "every event done", platform,
         )  # fmt: skip
         runs_used = connection.execute(text("SELECT count(DISTINCT dag_run_id) FROM events")).scalar_one()

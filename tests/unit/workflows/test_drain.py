@@ -92,7 +92,7 @@ def test_an_outage_sends_the_event_back_with_backoff_and_gives_the_batch_back_un
     later = drain_workflow(workflow, "run-2", clients_for(scripted_server.url), settings, url=registry)
     assert later.done == ids
     with session_scope(registry) as session:
-        assert dict(session.execute(select(Event.id, Event.attempts)).tuples().all()) == {
+        assert dict(session.execute(select(Event.id, Event.attempts)).all()) == {
             ids[0]: 2, ids[1]: 1, ids[2]: 1, ids[3]: 1
         }
 
@@ -142,7 +142,7 @@ def test_a_run_killed_mid_batch_leaves_its_events_to_a_later_run_once_the_lease_
     assert later.done == ids[1:]
     assert scripted_server.paths.count("/orders/1") == 1  # done before the crash: never sent again
     with session_scope(registry) as session:
-        attempts = dict(session.execute(select(Event.id, Event.attempts)).tuples().all())
+        attempts = dict(session.execute(select(Event.id, Event.attempts)).all())
         logged = session.scalars(select(ActionLogEntry.dedupe_key).where(ActionLogEntry.outcome == "succeeded"))
         assert sorted(logged) == ["order-1", "order-2", "order-3"]
     assert attempts == {ids[0]: 1, ids[1]: 2, ids[2]: 2}
