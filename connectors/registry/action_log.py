@@ -1,15 +1,17 @@
-"""The action log: one row per (workflow, event, step). A step already logged as done is not sent again."""
+"""The action log: one row per (workflow, dedupe key, step). A step already logged as done is not sent again."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from connectors.registry.models import ActionLogEntry, ActionOutcome
+from connectors.registry.models import ActionLogEntry, ActionOutcome, utcnow
 
 DONE = (ActionOutcome.SUCCEEDED, ActionOutcome.FOUND, ActionOutcome.NOT_FOUND)
+_a = ActionLogEntry.__table__.c
 
 
 def logged_step(session: Session, workflow_id: int, dedupe_key: str, step_key: str) -> ActionLogEntry | None:
@@ -20,6 +22,14 @@ def logged_step(session: Session, workflow_id: int, dedupe_key: str, step_key: s
             ActionLogEntry.step_key == step_key,
         )
     )
+
+
+def done_steps(session: Session, workflow_id: int, dedupe_key: str) -> dict[str, Any]:
+    """Step key -> output of every step of this event already done, in one query."""
+    query = select(_a.step_key, _a.result).where(
+        _a.workflow_id == workflow_id, _a.dedupe_key == dedupe_key, _a.outcome.in_(DONE)
+    )
+    return {step_key: (result or {}).get("value") for step_key, result in session.execute(query)}
 
 
 def record_step(
@@ -33,14 +43,24 @@ def record_step(
     result: Any = None,
     request: dict[str, Any] | None = None,
     error: str | None = None,
-) -> ActionLogEntry:
-    """Insert or update the step's row; failed attempts are counted and keep their reason for replay."""
-    entry = logged_step(session, workflow_id, dedupe_key, step_key)
-    if entry is None:
-        entry = ActionLogEntry(workflow_id=workflow_id, dedupe_key=dedupe_key, step_key=step_key, attempts=0)
-        session.add(entry)
-    entry.outcome, entry.status_code, entry.error = outcome, status_code, error
-    entry.result = {"value": result}
-    entry.request, entry.attempts = request, (entry.attempts or 0) + 1
-    session.flush()
-    return entry
+) -> None:
+    """Insert or update the step's row in one statement; attempts are counted, a failure keeps its reason."""
+    insert = postgresql.insert if session.bind is not None and session.bind.dialect.name == "postgresql" else None
+    insert = insert or sqlite.insert
+    now = utcnow()
+    values = {
+        "outcome": outcome,
+        "status_code": status_code,
+        "result": {"value": result},
+        "request": request,
+        "error": error,
+        "updated_at": now,
+    }
+    statement = insert(ActionLogEntry.__table__).values(
+        workflow_id=workflow_id, dedupe_key=dedupe_key, step_key=step_key, attempts=1, created_at=now, **values
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["workflow_id", "dedupe_key", "step_key"], set_={**values, "attempts": _a.attempts + 1}
+        )
+    )

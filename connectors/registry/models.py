@@ -131,14 +131,15 @@ class Event(Base):
 
 
 class Drain(Base):
-    """One DAG run draining a workflow's events: written when it starts (the dispatcher reads it to know that a
-    woken run has begun claiming) and when it ends, with what it did."""
+    """One DAG run draining a workflow's events, as the dispatcher needs to see it: started (it has begun
+    claiming), alive (`heartbeat_at`), finished (it will claim no more), and what it did."""
 
     __tablename__ = "drains"
 
     dag_run_id: Mapped[str] = mapped_column(String(250), primary_key=True)
     workflow_id: Mapped[int] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"), index=True)
     started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    heartbeat_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[dt.datetime | None]
     revision: Mapped[int | None]
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)

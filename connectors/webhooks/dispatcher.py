@@ -1,10 +1,10 @@
 """The dispatcher: ONE thread that wakes workflows through Airflow's REST API when their events wait.
 
 A woken workflow gets a DAG run that drains its events in batches (`connectors.workflows.drain`). The dispatcher
-never triggers a run per event: a workflow already woken by a run that has not started claiming (no `drains`
-row yet) is covered by that run, since it will claim every event stored before it starts. Once that run has
-begun, the next event wakes the workflow again. So a lone event gets its own run at once, and a burst becomes a
-few runs of many events.
+never triggers a run per event: while the workflow's last run will still claim — not started yet, or draining
+and not finishing (`connectors.registry.drains`) — new events are covered by it. Once it finishes (or goes
+silent), the next event wakes the workflow again. So a lone event gets its own run at once, and a burst becomes
+one run per workflow draining many events.
 
 New events arrive through `submit` (never blocks); a sweeper in the same thread re-reads the inbox every
 `sweep_interval` for events that wait without a run coming: Airflow was down, the DAG was not parsed yet, a
@@ -31,7 +31,7 @@ from typing import Any
 
 from connectors.registry.dag_ids import dag_id_for
 from connectors.registry.db import get_engine, session_scope
-from connectors.registry.drains import started_runs
+from connectors.registry.drains import DrainState, drain_states
 from connectors.registry.inbox import waiting_webhook_workflows
 from connectors.registry.models import utcnow
 from connectors.runtime.redaction import install_log_redaction
@@ -95,6 +95,7 @@ class Dispatcher:
         sweep_interval: float = 30.0,
         sweep_grace: float = 2.0,
         stale_after: float = 60.0,
+        alive_for: float = 60.0,
         retry_initial: float = 1.0,
         retry_max: float = 30.0,
         lock_file: str | None = None,
@@ -102,6 +103,7 @@ class Dispatcher:
     ) -> None:
         self.api, self.url, self.clock = api, url, clock
         self.sweep_interval, self.sweep_grace, self.stale_after = sweep_interval, sweep_grace, stale_after
+        self.alive_for = dt.timedelta(seconds=alive_for)
         self.retry_initial, self.retry_max = retry_initial, retry_max
         self._wakes: queue.Queue[Any] = queue.Queue(WAKE_QUEUE_SIZE)
         self._woken: dict[int, _Woken] = {}  # workflow id -> the last run triggered for it
@@ -174,20 +176,20 @@ class Dispatcher:
         return True
 
     def wake(self, wakes: Iterable[Wake]) -> None:
-        """Trigger a run for each workflow among `wakes` unless a run woken for it has not started claiming yet."""
+        """Trigger a run for each workflow among `wakes` unless its last run will still claim: not started yet
+        (and triggered less than `stale_after` ago), or draining and not finishing (see `registry.drains`)."""
         first: dict[int, Wake] = {}
         for wake in wakes:
             first.setdefault(wake.workflow_id, wake)
-        now = self.clock()
-        pending = {
-            workflow_id: woken.run_id
-            for workflow_id in first
-            if (woken := self._woken.get(workflow_id)) and now - woken.at < self.stale_after
-        }
+        woken = {w: self._woken[w] for w in first if w in self._woken}
         with get_engine(self.url).connect() as connection:
-            started = started_runs(connection, pending.values())
+            states = drain_states(connection, [run.run_id for run in woken.values()], self.alive_for)
+        now = self.clock()
         for workflow_id, wake in first.items():
-            if workflow_id in pending and pending[workflow_id] not in started:
+            run = woken.get(workflow_id)
+            state = states[run.run_id] if run else DrainState.DONE
+            waiting = run is not None and state == DrainState.NOT_STARTED and now - run.at < self.stale_after
+            if state == DrainState.RUNNING or waiting:
                 self.stats["coalesced"] += 1
                 continue
             self._trigger(wake)

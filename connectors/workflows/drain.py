@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.registry.db import get_engine, session_scope
-from connectors.registry.drains import finish_drain, start_drain
+from connectors.registry.drains import beat, finish_drain, start_drain
 from connectors.registry.inbox import (
     ClaimedEvent,
     EventOutcome,
@@ -42,6 +42,8 @@ from connectors.workflows.spec import WorkflowSpec
 from connectors.workflows.store import workflow_spec
 
 log = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 5.0  # the dispatcher takes a run silent for a minute as gone (`drains.drain_states`)
 
 
 @dataclass(frozen=True)
@@ -178,8 +180,7 @@ def drain_workflow(
     clients = caching(clients)
     started = clock()
     while clock() - started < settings.time_budget_seconds:
-        with engine.begin() as connection:
-            batch = claim_events(connection, workflow_id, dag_run_id, settings.batch_size, settings.lease)
+        batch = _claim(engine, workflow_id, dag_run_id, settings)
         if not batch:
             break
         loaded = load_spec(workflow_id, url)
@@ -197,6 +198,21 @@ def drain_workflow(
     return summary
 
 
+def _claim(engine: Engine, workflow_id: int, dag_run_id: str, settings: DrainSettings) -> list[ClaimedEvent]:
+    """The next batch. Before giving up on an empty queue the run says it is finishing, then looks once more: an
+    event the dispatcher saw this run as not finished for is stored before that second look, so it is taken."""
+    with engine.begin() as connection:
+        batch = claim_events(connection, workflow_id, dag_run_id, settings.batch_size, settings.lease)
+        beat(connection, dag_run_id, finishing=not batch)
+    if batch:
+        return batch
+    with engine.begin() as connection:
+        batch = claim_events(connection, workflow_id, dag_run_id, settings.batch_size, settings.lease)
+        if batch:
+            beat(connection, dag_run_id, finishing=False)
+    return batch
+
+
 def _process_batch(
     engine: Engine,
     spec: WorkflowSpec,
@@ -209,12 +225,15 @@ def _process_batch(
     clock: Callable[[], float],
 ) -> bool:
     """Process one claimed batch; False when the app is down (the rest of the batch was given back)."""
-    lease_renewed = clock()
+    lease_renewed = last_beat = clock()
     for index, event in enumerate(batch):
         began = clock()
         outcome = process_event(spec, workflow_id, event, clients, settings)
         with engine.begin() as connection:
             finish_events(connection, [outcome], dag_run_id)
+            if clock() - last_beat > HEARTBEAT_SECONDS:
+                beat(connection, dag_run_id)
+                last_beat = clock()
         summary.add(outcome)
         elapsed_ms = (clock() - began) * 1000
         log.info("event %s (%s): %s in %.0f ms%s", event.id, event.dedupe_key, outcome.status.value, elapsed_ms,

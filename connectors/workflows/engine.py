@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from connectors.registry.action_log import DONE, logged_step, record_step
+from connectors.registry.action_log import done_steps, record_step
 from connectors.registry.db import session_scope
 from connectors.registry.models import ActionOutcome
 from connectors.runtime.errors import HttpError, IntegrationError
@@ -32,7 +32,7 @@ def step_context(spec: WorkflowSpec, trigger_data: Any, outputs: dict[str, Any])
     return {"trigger": trigger_data, "steps": outputs, "params": spec.trigger.parameters}
 
 
-def run_workflow_step(
+def run_step(
     spec: WorkflowSpec,
     workflow_id: int,
     step: StepSpec,
@@ -41,12 +41,7 @@ def run_workflow_step(
     outputs: dict[str, Any],
     clients: ClientFactory,
 ) -> Any:
-    """The step's output. A step the action log already has as done is not sent again (replays and task
-    retries are safe); a failure is logged with its reason, then raised."""
-    with session_scope() as session:
-        done = logged_step(session, workflow_id, dedupe_key, step.key)
-        if done is not None and done.outcome in DONE:
-            return (done.result or {}).get("value")
+    """Send one step and log its outcome; a failure is logged with its reason, then raised."""
     try:
         inputs = render_mapping(step.inputs, step_context(spec, trigger_data, outputs))
         client = clients(step.app, step.connection)
@@ -77,8 +72,11 @@ def _log_failure(workflow_id: int, dedupe_key: str, step_key: str, exc: Exceptio
 def run_steps(
     spec: WorkflowSpec, workflow_id: int, dedupe_key: str, trigger_data: Any, clients: ClientFactory
 ) -> dict[str, Any]:
-    """Every step in order for one event (polled batches); returns the outputs by step key."""
-    outputs: dict[str, Any] = {}
+    """Every step in order for one event; returns the outputs by step key. A step the action log already has as
+    done is not sent again (its logged output is used): replays, retries and redrains are safe."""
+    with session_scope() as session:
+        outputs = done_steps(session, workflow_id, dedupe_key)
     for step in spec.steps:
-        outputs[step.key] = run_workflow_step(spec, workflow_id, step, dedupe_key, trigger_data, outputs, clients)
+        if step.key not in outputs:
+            outputs[step.key] = run_step(spec, workflow_id, step, dedupe_key, trigger_data, outputs, clients)
     return outputs

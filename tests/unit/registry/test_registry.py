@@ -129,3 +129,35 @@ def test_token_store_serialises_across_processes_through_the_database(registry_u
         waited = time.monotonic() - started
     holder.join()
     assert waited >= 0.4
+
+
+def test_migration_0003_keeps_the_inbox_and_the_action_log(registry_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from connectors.registry.db import alembic_config, migrate
+
+    apply_seed_workflows(registry_url)
+    command.downgrade(alembic_config(registry_url), "0002")  # the per-event design, an event in each of its statuses
+    engine = get_engine(registry_url)
+    with engine.begin() as connection:
+        workflow = connection.execute(text("SELECT min(id) FROM workflows")).scalar_one()
+        for key, status in [("a", "triggered"), ("b", "succeeded"), ("c", "running"), ("d", "failed")]:
+            connection.execute(
+                text("INSERT INTO events (workflow_id, dedupe_key, payload, headers, received_at, status, "
+                     "updated_at) VALUES (:w, :k, :p, '{}', :t, :s, :t)"),  # fmt: skip
+                {"w": workflow, "k": key, "p": b"{}", "t": "2026-11-30 10:00:00", "s": status},
+            )
+        connection.execute(
+            text("INSERT INTO action_log (workflow_id, event_key, step_key, outcome, attempts, created_at, "
+                 "updated_at) VALUES (:w, 'b', 'create_order', 'succeeded', 1, :t, :t)"),  # fmt: skip
+            {"w": workflow, "t": "2026-11-30 10:00:00"},
+        )
+    migrate(registry_url)
+    with session_scope(registry_url) as session:
+        statuses = dict(session.execute(select(Event.dedupe_key, Event.status)).all())
+        assert statuses == {"a": "received", "b": "done", "c": "received", "d": "failed"}
+        record_step(session, workflow, "b", "create_order", ActionOutcome.SUCCEEDED, result={"id": 1})
+    with session_scope(registry_url) as session:  # the upsert found the row by its unique key: one row, 2 attempts
+        entry = logged_step(session, workflow, "b", "create_order")
+        assert entry is not None and entry.attempts == 2

@@ -8,9 +8,9 @@ import json
 import logging
 
 from connectors.registry.db import get_engine, session_scope
-from connectors.registry.drains import start_drain
+from connectors.registry.drains import beat, finish_drain, start_drain
 from connectors.registry.inbox import NewEvent, claim_events, store_events
-from connectors.registry.models import Event, EventStatus, Workflow
+from connectors.registry.models import Drain, Event, EventStatus, Workflow, utcnow
 from connectors.webhooks.airflow_api import AirflowApi
 from connectors.webhooks.dispatcher import Dispatcher, Wake
 from tests.unit.webhooks.conftest import (
@@ -50,7 +50,7 @@ def test_a_lone_event_wakes_its_workflow_at_once(start_receiver, fake_airflow):
     assert harness.event(event_id).status == EventStatus.RECEIVED  # the run claims it, not the dispatcher
 
 
-def test_a_burst_shares_the_run_that_has_not_started_and_a_started_run_means_a_new_one(start_receiver, fake_airflow):
+def test_a_burst_shares_the_run_until_it_finishes(start_receiver, fake_airflow):
     harness = start_receiver(fake_airflow)
     first = post_order(harness, 1)
     wait_for(lambda: len(fake_airflow.accepted) == 1)
@@ -60,8 +60,16 @@ def test_a_burst_shares_the_run_that_has_not_started_and_a_started_run_means_a_n
     assert len(fake_airflow.accepted) == 1  # ten more events, no new run: the woken run will claim them
 
     run_id = fake_airflow.accepted[0].body["dag_run_id"]
-    with get_engine(harness.db_url).begin() as connection:  # the run starts claiming
-        start_drain(connection, run_id, shopify_workflow_id(harness.db_url), 1)
+    workflow_id = shopify_workflow_id(harness.db_url)
+    with get_engine(harness.db_url).begin() as connection:  # the run starts claiming, and goes on draining
+        start_drain(connection, run_id, workflow_id, 1)
+    coalesced = harness.receiver.dispatcher.stats["coalesced"]
+    post_order(harness, 50)
+    wait_for(lambda: harness.receiver.dispatcher.stats["coalesced"] > coalesced)
+    assert len(fake_airflow.accepted) == 1
+
+    with get_engine(harness.db_url).begin() as connection:  # it finishes: the next event needs a new run
+        finish_drain(connection, run_id, {})
     post_order(harness, 99)
     wait_for(lambda: len(fake_airflow.accepted) == 2)
     assert fake_airflow.accepted[1].body["conf"]["woken_by_event"] > first
@@ -73,12 +81,13 @@ def store(url: str, workflow_id: int, key: str) -> int:
     return stored.event_id
 
 
-def test_no_event_is_left_without_a_run_whichever_side_of_the_claim_it_is_stored(registry, fake_airflow):
-    """The dispatcher race, in a fixed order (no thread): an event stored before the woken run claims is in its
-    batch; an event stored after the run started claiming wakes a new run."""
+def test_no_event_is_left_without_a_run_whichever_side_of_the_runs_last_claim_it_is_stored(registry, fake_airflow):
+    """The dispatcher race, in a fixed order (no thread): the run announces it is finishing before its last claim,
+    so an event the dispatcher left to it is claimed, and an event after the announcement wakes a new run."""
     workflow_id = shopify_workflow_id(registry)
     dispatcher = Dispatcher(AirflowApi(fake_airflow.url, "admin", fake_airflow.password), registry, sweep_interval=3600)
     wake = lambda event_id: Wake(workflow_id, SHOPIFY_DAG, event_id, "test")  # noqa: E731
+    lease = dt.timedelta(minutes=5)
 
     first = store(registry, workflow_id, "a")
     dispatcher.submit(wake(first))
@@ -86,21 +95,52 @@ def test_no_event_is_left_without_a_run_whichever_side_of_the_claim_it_is_stored
     assert len(fake_airflow.accepted) == 1
     run_id = fake_airflow.accepted[0].body["dag_run_id"]
 
-    before_claim = store(registry, workflow_id, "b")  # stored while the run is queued
-    dispatcher.submit(wake(before_claim))
+    before_start = store(registry, workflow_id, "b")  # stored while the run is queued
+    dispatcher.submit(wake(before_start))
     dispatcher.run_once()
     assert len(fake_airflow.accepted) == 1 and dispatcher.stats["coalesced"] == 1
 
-    with get_engine(registry).begin() as connection:  # the run starts: marks itself, then claims
+    engine = get_engine(registry)
+    with engine.begin() as connection:  # the run starts: marks itself, then claims
         start_drain(connection, run_id, workflow_id, 1)
-        claimed = claim_events(connection, workflow_id, run_id, 100, dt.timedelta(minutes=5))
-    assert [e.id for e in claimed] == [first, before_claim]
-
-    after_claim = store(registry, workflow_id, "c")
-    dispatcher.submit(wake(after_claim))
+        assert [e.id for e in claim_events(connection, workflow_id, run_id, 100, lease)] == [first, before_start]
+    with engine.begin() as connection:  # its queue is empty...
+        assert claim_events(connection, workflow_id, run_id, 100, lease) == []
+    during_drain = store(registry, workflow_id, "c")  # stored just after that claim
+    dispatcher.submit(wake(during_drain))
+    dispatcher.run_once()  # the dispatcher still sees it draining: left to it
+    assert len(fake_airflow.accepted) == 1
+    with engine.begin() as connection:  # ...so it says it is finishing, then looks once more, and finds it
+        beat(connection, run_id, finishing=True)
+    with engine.begin() as connection:
+        assert [e.id for e in claim_events(connection, workflow_id, run_id, 100, lease)] == [during_drain]
+        beat(connection, run_id, finishing=False)
+    with engine.begin() as connection:
+        assert claim_events(connection, workflow_id, run_id, 100, lease) == []
+        beat(connection, run_id, finishing=True)
+    after_finishing = store(registry, workflow_id, "d")
+    dispatcher.submit(wake(after_finishing))
     dispatcher.run_once()
     assert len(fake_airflow.accepted) == 2
-    assert fake_airflow.accepted[1].body["conf"]["woken_by_event"] == after_claim
+    assert fake_airflow.accepted[1].body["conf"]["woken_by_event"] == after_finishing
+
+
+def test_a_draining_run_that_goes_silent_is_replaced(registry, fake_airflow):
+    workflow_id = shopify_workflow_id(registry)
+    dispatcher = Dispatcher(
+        AirflowApi(fake_airflow.url, "admin", fake_airflow.password), registry, sweep_interval=3600, alive_for=60
+    )
+    event_id = store(registry, workflow_id, "a")
+    dispatcher.wake([Wake(workflow_id, SHOPIFY_DAG, event_id, "test")])
+    run_id = fake_airflow.accepted[0].body["dag_run_id"]
+    with get_engine(registry).begin() as connection:
+        start_drain(connection, run_id, workflow_id, 1)
+    dispatcher.wake([Wake(workflow_id, SHOPIFY_DAG, event_id, "test")])
+    assert len(fake_airflow.accepted) == 1
+    with session_scope(registry) as session:  # its process was killed: no heartbeat for two minutes
+        session.get_one(Drain, run_id).heartbeat_at = utcnow() - dt.timedelta(minutes=2)
+    dispatcher.wake([Wake(workflow_id, SHOPIFY_DAG, event_id, "test")])
+    assert len(fake_airflow.accepted) == 2
 
 
 def test_a_woken_run_that_never_starts_is_replaced_after_a_while(registry, fake_airflow):
@@ -159,8 +199,10 @@ def test_the_token_is_fetched_again_after_a_401(start_receiver, fake_airflow):
     post_order(harness, 1)
     wait_for(lambda: len(fake_airflow.accepted) == 1)
     fake_airflow.expire_tokens()
-    with get_engine(harness.db_url).begin() as connection:  # the first run started: the next event needs a run
-        start_drain(connection, fake_airflow.accepted[0].body["dag_run_id"], shopify_workflow_id(harness.db_url), 1)
+    with get_engine(harness.db_url).begin() as connection:  # the first run drained: the next event needs a run
+        run_id = fake_airflow.accepted[0].body["dag_run_id"]
+        start_drain(connection, run_id, shopify_workflow_id(harness.db_url), 1)
+        finish_drain(connection, run_id, {})
     post_order(harness, 2)
     wait_for(lambda: len(fake_airflow.accepted) == 2)
     assert fake_airflow.token_requests == 2

@@ -28,12 +28,14 @@ def upgrade() -> None:
     with op.batch_alter_table("action_log") as batch:
         batch.drop_constraint("uq_action_log_step", type_="unique")
         batch.alter_column("event_key", new_column_name="dedupe_key", existing_type=sa.String(250))
+    with op.batch_alter_table("action_log") as batch:  # apart: SQLite's table copy would drop it with the rename
         batch.create_unique_constraint("uq_action_log_step", ["workflow_id", "dedupe_key", "step_key"])
     op.create_table(
         "drains",
         sa.Column("dag_run_id", sa.String(length=250), nullable=False),
         sa.Column("workflow_id", sa.Integer(), nullable=False),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("revision", sa.Integer(), nullable=True),
         sa.Column("counts", sa.JSON(), nullable=False),
@@ -56,6 +58,7 @@ def downgrade() -> None:
     with op.batch_alter_table("action_log") as batch:
         batch.drop_constraint("uq_action_log_step", type_="unique")
         batch.alter_column("dedupe_key", new_column_name="event_key", existing_type=sa.String(250))
+    with op.batch_alter_table("action_log") as batch:
         batch.create_unique_constraint("uq_action_log_step", ["workflow_id", "event_key", "step_key"])
     op.execute("UPDATE events SET status = 'succeeded' WHERE status = 'done'")
     with op.batch_alter_table("events") as batch:
