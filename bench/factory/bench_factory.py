@@ -6,8 +6,8 @@
 
 For each N it creates a temporary SQLite registry (`connectors.registry.db.migrate`) and applies N workflows
 (`connectors.workflows.store.apply_workflows`, one session): 80% copies of the seed webhook workflow
-`eshopbox_packed_to_shopify_fulfillment` (load_event -> check_conditions -> 2 steps) and 20% copies of the polling
-workflow `eshopbox_stock_to_shopify` (poll -> mapped process_batch), ten workflows per client.
+`eshopbox_packed_to_shopify_fulfillment` (process_events, which runs the 2 steps per event) and 20% copies of the
+polling workflow `eshopbox_stock_to_shopify` (poll -> process_events), ten workflows per client.
 
 Each measurement starts cold. By default (`--mode fork`) a fresh interpreter imports Airflow, timing
 `import airflow.sdk` and the DAG processor's own modules (`DagBag`, `DagSerialization`) — base imports, reported

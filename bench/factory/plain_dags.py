@@ -11,8 +11,8 @@ import os
 
 from airflow.sdk import DAG, CronDataIntervalTimetable
 
-from connectors.operators.polling import PollOperator, ProcessBatchOperator
-from connectors.operators.workflow import CheckConditionsOperator, LoadEventOperator, RunStepOperator
+from connectors.operators.polling import PollOperator
+from connectors.operators.workflow import ProcessEventsOperator
 
 ROWS = int(os.environ.get("BENCH_ROWS", "100"))
 DEFAULT_ARGS = {
@@ -65,9 +65,8 @@ def build(i: int) -> DAG:
             max_active_runs=1,
         )
         with dag:
-            polled = PollOperator(task_id="poll", workflow_id=workflow_id)
-            ProcessBatchOperator.partial(task_id="process_batch", workflow_id=workflow_id).expand(
-                event_ids=polled.output
+            PollOperator(task_id="poll", workflow_id=workflow_id) >> ProcessEventsOperator(
+                task_id="process_events", workflow_id=workflow_id
             )
     else:
         dag = DAG(
@@ -79,17 +78,10 @@ def build(i: int) -> DAG:
             catchup=False,
             tags=[f"client:{client}", "app:eshopbox", "app:shopify"],
             default_args=DEFAULT_ARGS,
-            max_active_runs=16,
+            max_active_runs=4,
         )
         with dag:
-            (
-                LoadEventOperator(task_id="load_event", workflow_id=workflow_id)
-                >> CheckConditionsOperator(task_id="check_conditions", workflow_id=workflow_id)
-                >> RunStepOperator(task_id="step__fulfillment_order", workflow_id=workflow_id,
-                                   step_key="fulfillment_order", earlier_steps=[], last=False)
-                >> RunStepOperator(task_id="step__fulfillment", workflow_id=workflow_id,
-                                   step_key="fulfillment", earlier_steps=["fulfillment_order"], last=True)
-            )  # fmt: skip
+            ProcessEventsOperator(task_id="process_events", workflow_id=workflow_id)
     return dag
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,7 @@ def logged_step(session: Session, workflow_id: int, dedupe_key: str, step_key: s
     )
 
 
-def done_steps(session: Session, workflow_id: int, dedupe_key: str) -> dict[str, Any]:
+def done_steps(session: Session | Connection, workflow_id: int, dedupe_key: str) -> dict[str, Any]:
     """Step key -> output of every step of this event already done, in one query."""
     query = select(_a.step_key, _a.result).where(
         _a.workflow_id == workflow_id, _a.dedupe_key == dedupe_key, _a.outcome.in_(DONE)
@@ -33,7 +33,7 @@ def done_steps(session: Session, workflow_id: int, dedupe_key: str) -> dict[str,
 
 
 def record_step(
-    session: Session,
+    session: Session | Connection,
     workflow_id: int,
     dedupe_key: str,
     step_key: str,
@@ -45,8 +45,8 @@ def record_step(
     error: str | None = None,
 ) -> None:
     """Insert or update the step's row in one statement; attempts are counted, a failure keeps its reason."""
-    insert = postgresql.insert if session.bind is not None and session.bind.dialect.name == "postgresql" else None
-    insert = insert or sqlite.insert
+    dialect = session.dialect if isinstance(session, Connection) else session.get_bind().dialect
+    insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
     now = utcnow()
     values = {
         "outcome": outcome,

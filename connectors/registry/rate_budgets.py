@@ -13,17 +13,14 @@ import threading
 import time
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
 
-from sqlalchemy import Engine, create_engine, func, update
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from connectors.registry.db import get_engine
 from connectors.registry.models import StoredRateBudget
 from connectors.runtime.http.rate_limit import RateBudget, process_budget
 from connectors.spec.app_version import AppVersionSpec
-
-_r = StoredRateBudget.__table__.c
 
 
 class DatabaseRateBudget:
@@ -39,7 +36,13 @@ class DatabaseRateBudget:
         self.engine, self.key, self.clock, self.sleep = engine, key, clock, sleep
         self.interval, self.burst = 1.0 / rate, max(1.0, burst)
         self.tolerance = (self.burst - 1) * self.interval
-        self._greatest: Any = func.greatest if engine.dialect.name == "postgresql" else func.max
+        greatest = "greatest" if engine.dialect.name == "postgresql" else "max"
+        # plain SQL, built once: this runs before every request, so it skips building and caching a statement
+        self._take = text(
+            f"UPDATE rate_budgets SET next_at = {greatest}(next_at, :now) + :interval WHERE key = :key"
+            " RETURNING next_at"
+        )
+        self._push_back = text(f"UPDATE rate_budgets SET next_at = {greatest}(next_at, :floor) WHERE key = :key")
         insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
         with engine.connect() as connection:
             connection.execute(
@@ -53,10 +56,7 @@ class DatabaseRateBudget:
         now = self.clock()
         with self.engine.connect() as connection:
             next_at = connection.execute(
-                update(StoredRateBudget.__table__)
-                .where(_r.key == self.key)
-                .values(next_at=self._greatest(_r.next_at, now) + self.interval)
-                .returning(_r.next_at)
+                self._take, {"now": now, "interval": self.interval, "key": self.key}
             ).scalar_one()
             connection.commit()
         wait = max(0.0, next_at - self.interval - self.tolerance - now)
@@ -71,11 +71,7 @@ class DatabaseRateBudget:
         available = self.burst * (limit - used) / limit
         floor = self.clock() + (self.burst - available) * self.interval
         with self.engine.connect() as connection:
-            connection.execute(
-                update(StoredRateBudget.__table__)
-                .where(_r.key == self.key)
-                .values(next_at=self._greatest(_r.next_at, floor))
-            )
+            connection.execute(self._push_back, {"floor": floor, "key": self.key})
             connection.commit()
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from connectors.registry.action_log import done_steps, record_step
-from connectors.registry.db import session_scope
+from connectors.registry.db import get_engine
 from connectors.registry.models import ActionOutcome
 from connectors.runtime.errors import HttpError, IntegrationError
 from connectors.runtime.http.client import AppClient
@@ -52,9 +52,9 @@ def run_step(
     except (IntegrationError, TemplateError) as exc:
         _log_failure(workflow_id, dedupe_key, step.key, exc)
         raise
-    with session_scope() as session:
+    with get_engine().begin() as connection:
         record_step(
-            session, workflow_id, dedupe_key, step.key, ActionOutcome(result.outcome),
+            connection, workflow_id, dedupe_key, step.key, ActionOutcome(result.outcome),
             status_code=result.status_code, result=result.result, request=result.request,
         )  # fmt: skip
     return result.result
@@ -62,9 +62,9 @@ def run_step(
 
 def _log_failure(workflow_id: int, dedupe_key: str, step_key: str, exc: Exception) -> None:
     status = exc.status if isinstance(exc, HttpError) else None
-    with session_scope() as session:
+    with get_engine().begin() as connection:
         record_step(
-            session, workflow_id, dedupe_key, step_key, ActionOutcome.FAILED,
+            connection, workflow_id, dedupe_key, step_key, ActionOutcome.FAILED,
             status_code=status, error=f"{type(exc).__name__}: {exc}",
         )  # fmt: skip
 
@@ -74,8 +74,8 @@ def run_steps(
 ) -> dict[str, Any]:
     """Every step in order for one event; returns the outputs by step key. A step the action log already has as
     done is not sent again (its logged output is used): replays, retries and redrains are safe."""
-    with session_scope() as session:
-        outputs = done_steps(session, workflow_id, dedupe_key)
+    with get_engine().connect() as connection:
+        outputs = done_steps(connection, workflow_id, dedupe_key)
     for step in spec.steps:
         if step.key not in outputs:
             outputs[step.key] = run_step(spec, workflow_id, step, dedupe_key, trigger_data, outputs, clients)
