@@ -5,7 +5,7 @@ workflow, then creates N orders in the Shopify sandbox, `--gap` seconds apart so
 the previous one has finished): each sends a signed `orders/create` webhook; the clock stops when the order exists
 in the Eshopbox sandbox.
 
-    .venv/bin/python bench/e2e/bench_latency.py [--events 20] [--gap 5]
+    .venv/bin/python bench/e2e/bench_latency.py [--events 20] [--gap 3]
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ DAG = "wf.demo.shopify_order_to_eshopbox"
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=20)
-    parser.add_argument("--gap", type=float, default=5.0, help="seconds between one order done and the next sent")
+    parser.add_argument("--gap", type=float, default=3.0, help="seconds between one order done and the next sent")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-e2e-") as home, running_platform(Path(home)) as platform:
         wait_for(lambda: platform.api("GET", f"/dags/{DAG}").ok, 180, "the DAG", platform)

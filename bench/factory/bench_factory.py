@@ -477,8 +477,8 @@ def section(run: dict[str, Any], baseline: dict[str, Any] | None = None) -> str:
         "Machine: " + ", ".join(f"{key} {value}" for key, value in machine.items()) + ".",
         "",
         f"Median (min) of {run['repeat']} runs, {MODES[run['mode']]}. N workflow rows in a SQLite registry: "
-        "80% webhook workflows (load_event → check_conditions → 2 steps, 4 tasks), 20% polling workflows "
-        "(poll → mapped process_batch, 2 tasks). *parse* = the first import of `connectors.operators` + "
+        "80% webhook workflows (process_events, 1 task running the 2 steps per event), 20% polling workflows "
+        "(poll → process_events, 2 tasks). *parse* = the first import of `connectors.operators` + "
         "`DagBag(dag_folder=<file>)` (what a DAG processor pays per parse once Airflow is imported); "
         "*serialize* = `DagSerialization.to_dict` of every DAG, as the DAG processor does; *plain loop* = "
         "`bench/factory/plain_dags.py`, the same DAGs (same operators and arguments) from a hard-coded loop without "
