@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from connectors.runtime.keys import joined_key, storable_key
 from connectors.runtime.paths import dig
 from connectors.runtime.templating import render_text
 from connectors.spec.triggers import HmacVerifySpec, StaticTokenVerifySpec, ValueSourceSpec, WebhookTriggerSpec
@@ -42,20 +43,36 @@ def verify_webhook_signature(
         secret = render_text(verify.secret, context).encode()
         digest = hmac.new(secret, raw_body, getattr(hashlib, verify.algorithm)).digest()
         expected = base64.b64encode(digest).decode() if verify.encoding == "base64" else digest.hex()
-        if not secret or not hmac.compare_digest(expected, received.removeprefix(verify.prefix)):
+        signature = received.removeprefix(verify.prefix).encode("utf-8", "surrogateescape")
+        if not secret or not hmac.compare_digest(expected.encode(), signature):  # bytes: any header byte compares
             raise WebhookRejected(401, f"signature in {verify.header} does not match the body")
     elif isinstance(verify, StaticTokenVerifySpec):
         received = _header(headers, verify.header)
         expected = render_text(verify.value, context)
-        if not received or not expected or not hmac.compare_digest(expected.encode(), received.encode()):
+        token = (received or "").encode("utf-8", "surrogateescape")
+        if not received or not expected or not hmac.compare_digest(expected.encode(), token):
             raise WebhookRejected(401, f"missing or wrong token in {verify.header}")
 
 
-def parse_json_body(raw_body: bytes) -> Any:
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_json_body(raw_body: bytes) -> dict[str, Any]:
+    """The body as a JSON object, or `WebhookRejected(400)`: UTF-8 only (`json.loads` on bytes would also take
+    UTF-16 and 32), no `NaN`/`Infinity`, no nesting deep enough to exhaust the stack, no integer too long to
+    convert, and an object at the top (every app sends one; an array or a scalar has no fields to read)."""
     try:
-        return json.loads(raw_body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        payload = json.loads(raw_body.decode("utf-8"), parse_constant=_no_constants)
+    except UnicodeDecodeError:
+        raise WebhookRejected(400, "body is not UTF-8") from None
+    except RecursionError:
+        raise WebhookRejected(400, "body is not valid JSON: nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError, NaN, an integer over Python's digit limit
         raise WebhookRejected(400, f"body is not valid JSON: {exc}") from None
+    if not isinstance(payload, dict):
+        raise WebhookRejected(400, f"body must be a JSON object, not {type(payload).__name__}")
+    return payload
 
 
 def _value(source: ValueSourceSpec, payload: Any, headers: Mapping[str, str]) -> str | None:
@@ -63,7 +80,7 @@ def _value(source: ValueSourceSpec, payload: Any, headers: Mapping[str, str]) ->
         return _header(headers, source.header)
     paths = source.path if isinstance(source.path, list) else [source.path or ""]
     values = [dig(payload, path) for path in paths]
-    return None if any(value is None for value in values) else ":".join(str(value) for value in values)
+    return None if any(value is None for value in values) else joined_key(values)
 
 
 def dedupe_key(trigger: WebhookTriggerSpec, payload: Any, headers: Mapping[str, str]) -> str:
@@ -72,7 +89,7 @@ def dedupe_key(trigger: WebhookTriggerSpec, payload: Any, headers: Mapping[str, 
     if not key:
         where = trigger.dedupe_key.header or trigger.dedupe_key.path
         raise WebhookRejected(400, f"no dedupe key at {where}")
-    return key
+    return storable_key(key)
 
 
 def topic_matches(trigger: WebhookTriggerSpec, payload: Any, headers: Mapping[str, str]) -> bool:

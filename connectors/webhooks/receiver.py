@@ -12,6 +12,7 @@ the dispatcher: a DAG run drains a workflow's waiting events in batches. See doc
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import re
@@ -92,8 +93,14 @@ class BodyTooLarge(Exception):
     pass
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The raw body, refusing more than `limit` bytes whatever Content-Length says."""
+async def read_body(request: Request, limit: int, timeout: float) -> bytes:
+    """The raw body, refusing more than `limit` bytes whatever Content-Length says, and a sender that has not
+    finished within `timeout` seconds (a connection that declares 5,000 bytes and sends 10 is not held open)."""
+    async with asyncio.timeout(timeout):
+        return await _read_body(request, limit)
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None:
         try:
@@ -204,7 +211,9 @@ class Receiver:
         if not self._started:  # the host never ran the lifespan: start on the first request
             self.start()
         try:
-            body = await read_body(request, self.settings.max_body_bytes)
+            body = await read_body(request, self.settings.max_body_bytes, self.settings.body_timeout_seconds)
+        except TimeoutError:
+            return _answer(408, detail=f"body not received within {self.settings.body_timeout_seconds:g} s")
         except BodyTooLarge:
             return _answer(413, detail=f"body larger than {self.settings.max_body_bytes} bytes")
         except WebhookRejected as rejected:

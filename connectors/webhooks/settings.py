@@ -27,6 +27,8 @@ class WebhookSettings:
     db_url: str | None = None
     # largest body accepted (413 above it), checked on Content-Length and on the bytes actually read
     max_body_bytes: int = MIB
+    # a body not received in full within this many seconds is refused (408)
+    body_timeout_seconds: float = 10.0
     # the routing table (enabled webhook workflows) is re-read at most this often
     routes_refresh_seconds: float = 5.0
     # connection credentials are re-read at most this often (and at once when a signature does not match)
@@ -81,6 +83,7 @@ class WebhookSettings:
         values: dict[str, object] = {
             "db_url": text("DB_URL"),
             "max_body_bytes": int(number("WEBHOOK_MAX_BODY_BYTES", MIB)),
+            "body_timeout_seconds": number("WEBHOOK_BODY_TIMEOUT_SECONDS", 10.0),
             "routes_refresh_seconds": number("WEBHOOK_ROUTES_REFRESH_SECONDS", 5.0),
             "connection_cache_seconds": number("WEBHOOK_CONNECTION_CACHE_SECONDS", 30.0),
             "airflow_api_url": text("AIRFLOW_API_URL", "http://127.0.0.1:8080"),

@@ -8,6 +8,7 @@ from typing import Any
 
 from connectors.registry.db import session_scope
 from connectors.registry.inbox import NewEvent, pending_events, store_events
+from connectors.runtime.keys import joined_key
 from connectors.runtime.paths import dig
 from connectors.spec.triggers import PollingTriggerSpec
 
@@ -15,10 +16,10 @@ from connectors.spec.triggers import PollingTriggerSpec
 def record_key(trigger: PollingTriggerSpec, record: dict[str, Any]) -> str:
     """Identity of one version of a record: its id field(s) and, when declared, its updated-at value."""
     fields = trigger.id_field if isinstance(trigger.id_field, list) else [trigger.id_field]
-    parts = [str(dig(record, name)) for name in fields]
+    parts = [dig(record, name) for name in fields]
     if trigger.updated_at_field:
-        parts.append(str(dig(record, trigger.updated_at_field)))
-    return ":".join(parts)
+        parts.append(dig(record, trigger.updated_at_field))
+    return joined_key(parts)
 
 
 def store_polled_records(

@@ -147,7 +147,7 @@ def test_eshopbox_token_fans_out_to_every_workflow_on_the_connection(start_recei
     workflows = {e["workflow"] for e in response.json()["events"]}
     assert workflows == {"demo/eshopbox_packed_to_shopify_fulfillment", "demo/eshopbox_delivered_to_shopify_event"}
     events = harness.events()
-    assert len(events) == 2 and {e.dedupe_key for e in events} == {"SHP-7:packed:2026-11-28T10:00:00Z"}
+    assert len(events) == 2 and {e.dedupe_key for e in events} == {r"SHP-7:packed:2026-11-28T10\:00\:00Z"}
     wait_for(lambda: len(fake_airflow.accepted) == 2)
     assert {r.dag_id for r in fake_airflow.accepted} == {
         "wf.demo.eshopbox_packed_to_shopify_fulfillment",
@@ -343,3 +343,48 @@ def test_concurrent_deliveries_are_each_stored_once(start_receiver, fake_airflow
         assert ids[2 * n] == ids[2 * n + 1]
     wait_for(lambda: fake_airflow.accepted)
     assert len(fake_airflow.accepted) < 40  # one workflow woken, not a run per event
+
+
+@pytest.mark.parametrize(
+    "signature", ["é-not-ascii", "\u00ff" * 44], ids=["latin-1-byte", "all-high-bytes"]
+)
+def test_a_non_ascii_signature_header_is_401_and_nothing_is_stored(start_receiver, fake_airflow, signature):
+    harness = start_receiver(fake_airflow)
+    body = shopify_order()
+    headers = {**shopify_headers(body), "X-Shopify-Hmac-Sha256": signature.encode("latin-1")}
+    response = harness.http.post(harness.base_url + SHOPIFY_ROUTE, data=body, headers=headers, timeout=10)
+    assert response.status_code == 401 and harness.events() == []
+
+
+def test_signed_but_malformed_bodies_are_400_and_nothing_is_stored(start_receiver, fake_airflow):
+    harness = start_receiver(fake_airflow, max_body_bytes=1024 * 1024)
+    for body in (b"[" * 50_000 + b"]" * 50_000, b'{"id": ' + b"9" * 5000 + b"}", b"[1]", b'{"id": NaN}'):
+        response = harness.post(SHOPIFY_ROUTE, body, shopify_headers(body))
+        assert response.status_code == 400, (body[:20], response.text)
+    assert harness.events() == []
+
+
+def test_a_long_webhook_id_is_stored_once_under_its_hash(start_receiver, fake_airflow):
+    harness = start_receiver(fake_airflow)
+    body = shopify_order()
+    first = harness.post(SHOPIFY_ROUTE, body, shopify_headers(body, webhook_id="x" * 600))
+    again = harness.post(SHOPIFY_ROUTE, body, shopify_headers(body, webhook_id="x" * 600))
+    assert first.status_code == again.status_code == 200
+    assert again.json()["duplicates"] == first.json()["stored"]
+    (event,) = harness.events()
+    assert event.dedupe_key.startswith("sha256:")
+
+
+def test_a_body_that_never_arrives_is_408_and_frees_the_connection(start_receiver, fake_airflow):
+    import socket
+
+    harness = start_receiver(fake_airflow, body_timeout_seconds=0.5)
+    host, port = harness.base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(
+            f"POST /webhooks/shopify/order_created/demo_shopify HTTP/1.1\r\nHost: {host}\r\n"
+            "Content-Type: application/json\r\nContent-Length: 5000\r\n\r\n{\"id\": 1}".encode()
+        )
+        answer = sock.recv(4096).decode()  # blocks until the receiver answers: no sleep in the test
+    assert answer.startswith("HTTP/1.1 408")
+    assert harness.events() == []

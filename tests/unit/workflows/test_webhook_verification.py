@@ -50,7 +50,51 @@ def test_static_token_and_composite_dedupe_key(catalog: Catalog) -> None:
     with pytest.raises(WebhookRejected):
         verify_webhook_signature(trigger, b"{}", {"x-api-key": "esb-hook-tokem"}, context)
     payload = {"externalShipmentID": "SHP1", "status": "packed", "status_updated_at": "2026-11-28T10:00:00Z"}
-    assert dedupe_key(trigger, payload, {}) == "SHP1:packed:2026-11-28T10:00:00Z"
+    assert dedupe_key(trigger, payload, {}) == r"SHP1:packed:2026-11-28T10\:00\:00Z"  # each part escapes its colons
     with pytest.raises(WebhookRejected) as missing:
         dedupe_key(trigger, {"status": "packed"}, {})
     assert missing.value.status == 400
+
+
+def test_composite_keys_whose_parts_contain_the_separator_do_not_collide(catalog: Catalog) -> None:
+    trigger = catalog.get("eshopbox@1.0.0").triggers["shipment_updated"]
+    one = {"externalShipmentID": "S:1", "status": "packed", "status_updated_at": "t"}
+    other = {"externalShipmentID": "S", "status": "1:packed", "status_updated_at": "t"}
+    assert dedupe_key(trigger, one, {}) != dedupe_key(trigger, other, {})
+
+
+def test_a_key_too_long_or_with_nul_is_stored_as_its_hash(catalog: Catalog) -> None:
+    trigger = catalog.get("shopify@1.0.0").triggers["order_created"]
+    long_key = dedupe_key(trigger, {}, {"X-Shopify-Webhook-Id": "w" * 400})
+    assert long_key.startswith("sha256:") and len(long_key) == 71
+    assert dedupe_key(trigger, {}, {"X-Shopify-Webhook-Id": "w" * 400}) == long_key  # a redelivery dedupes
+    assert dedupe_key(trigger, {}, {"X-Shopify-Webhook-Id": "a\x00b"}).startswith("sha256:")
+    assert dedupe_key(trigger, {}, {"X-Shopify-Webhook-Id": "w" * 250}) == "w" * 250
+
+
+def test_a_non_ascii_signature_is_refused_not_crashed(catalog: Catalog) -> None:
+    trigger = catalog.get("shopify@1.0.0").triggers["order_created"]
+    context = {"auth": {"webhook_secret": "s3cret"}}
+    with pytest.raises(WebhookRejected) as rejected:
+        verify_webhook_signature(trigger, b"{}", {"X-Shopify-Hmac-Sha256": "é\udcff"}, context)
+    assert rejected.value.status == 401
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (b'{"n": ' + b"9" * 5000 + b"}", "body is not valid JSON"),
+        (b'{"n": NaN}', "NaN is not JSON"),
+        (b"[1, 2]", "must be a JSON object, not list"),
+        (b"null", "must be a JSON object, not NoneType"),
+        ('{"a": 1}'.encode("utf-16"), "body is not UTF-8"),
+    ],
+    ids=["deep", "huge-integer", "nan", "array", "null", "utf-16"],
+)
+def test_bodies_that_are_not_a_json_object_are_bad_requests(body: bytes, reason: str) -> None:
+    from connectors.runtime.verification import parse_json_body
+
+    with pytest.raises(WebhookRejected) as rejected:
+        parse_json_body(body)
+    assert rejected.value.status == 400 and reason in rejected.value.reason
