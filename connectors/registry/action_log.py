@@ -59,8 +59,10 @@ def record_step(
     statement = insert(ActionLogEntry.__table__).values(
         workflow_id=workflow_id, dedupe_key=dedupe_key, step_key=step_key, attempts=1, created_at=now, **values
     )
-    session.execute(
+    session.execute(  # a step logged as done stays done: a late failure of a second sender does not undo it
         statement.on_conflict_do_update(
-            index_elements=["workflow_id", "dedupe_key", "step_key"], set_={**values, "attempts": _a.attempts + 1}
+            index_elements=["workflow_id", "dedupe_key", "step_key"],
+            set_={**values, "attempts": _a.attempts + 1},
+            where=_a.outcome.not_in(DONE),
         )
     )

@@ -158,15 +158,13 @@ def claim_events(
     return sorted((ClaimedEvent(*row) for row in claimed), key=lambda event: event.id)
 
 
-def extend_lease(connection: Connection, dag_run_id: str, event_ids: Iterable[int], lease: dt.timedelta) -> None:
-    """Keep the run's claim on events it has not finished yet."""
-    ids = list(event_ids)
-    if ids:
-        connection.execute(
-            update(Event.__table__)
-            .where(_e.id.in_(ids), _e.dag_run_id == dag_run_id, _e.status == EventStatus.RUNNING)
-            .values(lease_until=utcnow() + lease)
-        )
+def extend_lease(connection: Connection, dag_run_id: str, lease: dt.timedelta) -> None:
+    """Keep the run's claim on every event it still holds."""
+    connection.execute(
+        update(Event.__table__)
+        .where(_e.dag_run_id == dag_run_id, _e.status == EventStatus.RUNNING)
+        .values(lease_until=utcnow() + lease)
+    )
 
 
 def finish_events(connection: Connection, outcomes: Sequence[EventOutcome], dag_run_id: str | None = None) -> int:
@@ -215,12 +213,29 @@ def release_events(
         )
 
 
+def park_workflow(connection: Connection, workflow_id: int, not_before: dt.datetime) -> int:
+    """The app is down: no waiting event of the workflow is claimed before `not_before` (one run probes then,
+    instead of every run failing its next event). Returns how many events were parked."""
+    result = connection.execute(
+        update(Event.__table__)
+        .where(
+            _e.workflow_id == workflow_id,
+            _e.status == EventStatus.RECEIVED,
+            or_(_e.not_before.is_(None), _e.not_before < not_before),
+        )
+        .values(not_before=not_before)
+    )
+    return result.rowcount
+
+
 def requeue_event(session: Session, event_id: int) -> Event:
     """Put a finished event back in the queue (a replay): attempts start again; steps already done in the action
-    log are not sent again."""
+    log are not sent again. An event a run holds now is refused: a second run would send its steps again."""
     event = session.get(Event, event_id)
     if event is None:
         raise LookupError(f"no event {event_id}")
+    if event.status == EventStatus.RUNNING:
+        raise LookupError(f"event {event_id} is being processed by run {event.dag_run_id}; replay it once it ends")
     event.status, event.attempts, event.not_before, event.lease_until = EventStatus.RECEIVED, 0, None, None
     event.error = None
     session.flush()
@@ -280,6 +295,9 @@ class Backlog:
 
 
 def backlog(session: Session) -> Backlog:
+    """Counts over the whole inbox; the age is that of the oldest event a run could take now in an enabled webhook
+    workflow, counted from when it became claimable (a polled record waits for its schedule, a retry for its
+    backoff: neither is a stuck backlog)."""
     counts = dict(
         session.execute(
             select(_e.status, func.count())
@@ -287,13 +305,18 @@ def backlog(session: Session) -> Backlog:
             .group_by(_e.status)
         ).all()
     )
+    w = Workflow.__table__.c
     oldest = session.scalar(
-        select(func.min(_e.received_at)).where(_e.status.in_([EventStatus.RECEIVED, EventStatus.RUNNING]))
+        select(func.min(func.coalesce(_e.not_before, _e.received_at)))
+        .join(Workflow.__table__, w.id == _e.workflow_id)
+        .where(claimable(utcnow()), w.enabled.is_(True), w.schedule.is_(None))
     )
     age = None
     if oldest is not None:
-        oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=dt.UTC)  # SQLite drops the zone
-        age = round((utcnow() - oldest).total_seconds(), 1)
+        if isinstance(oldest, str):  # SQLite gives coalesce() back as text
+            oldest = dt.datetime.fromisoformat(oldest)
+        oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=dt.UTC)
+        age = round(max(0.0, (utcnow() - oldest).total_seconds()), 1)
     return Backlog(
         counts.get(EventStatus.RECEIVED, 0), counts.get(EventStatus.RUNNING, 0), counts.get(EventStatus.FAILED, 0), age
     )

@@ -100,6 +100,22 @@ class AirflowApi:
         return TriggerOutcome(UNAVAILABLE, detail)
 
 
+    def run_state(self, dag_id: str, run_id: str) -> str | None:
+        """`queued`, `running`, `success`, `failed`; None when the run is unknown or Airflow does not answer."""
+        try:
+            if self._token is None:
+                self._token = self._fetch_token()
+            headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
+            response = self.session.get(
+                f"{self.base_url}/api/v2/dags/{dag_id}/dagRuns/{run_id}", headers=headers, timeout=self.timeout
+            )
+            if response.status_code == 401:
+                self._token = None
+            return response.json().get("state") if response.status_code == 200 else None
+        except (_TokenRefused, requests.RequestException, ValueError, KeyError):
+            return None
+
+
 def airflow_health(base_url: str, timeout: float = 3.0) -> dict[str, Any]:
     """Airflow's own health (`GET /api/v2/monitor/health`, no auth): each component's status and latest
     heartbeat, or `{"error": ...}` when the api-server does not answer."""

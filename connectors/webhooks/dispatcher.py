@@ -12,7 +12,7 @@ retry's backoff ended, a run died and its lease ended, the process restarted.
 
 Trigger outcomes (see `airflow_api`): triggered/exists → the workflow is woken; not found (DAG not parsed yet)
 → that DAG is left alone for a growing pause; unavailable → the whole API is left alone for a growing pause;
-refused → logged, the DAG paused like not found. Events stay `received` in every case but the first.
+refused → logged, the DAG paused like not found. The dispatcher never changes an event: runs claim them.
 """
 
 from __future__ import annotations
@@ -188,11 +188,23 @@ class Dispatcher:
         for workflow_id, wake in first.items():
             run = woken.get(workflow_id)
             state = states[run.run_id] if run else DrainState.DONE
-            waiting = run is not None and state == DrainState.NOT_STARTED and now - run.at < self.stale_after
-            if state == DrainState.RUNNING or waiting:
+            if run is not None and state == DrainState.NOT_STARTED and now - run.at >= self.stale_after:
+                state = self._still_queued(workflow_id, wake.dag_id, run, now)
+            if state != DrainState.DONE:
                 self.stats["coalesced"] += 1
                 continue
             self._trigger(wake)
+
+    def _still_queued(self, workflow_id: int, dag_id: str, run: _Woken, now: float) -> DrainState:
+        """A run not started after `stale_after`: Airflow may just not have started it yet (the DAG is paused,
+        or other runs fill `max_active_runs`): then it still covers the workflow, and another would only queue
+        behind it. Gone or failed before claiming: the workflow needs a new run."""
+        with self._lock.serial():
+            airflow_state = self.api.run_state(dag_id, run.run_id)
+        if airflow_state in ("queued", "running"):
+            self._woken[workflow_id] = _Woken(run.run_id, now)  # look again after another while
+            return DrainState.NOT_STARTED
+        return DrainState.DONE
 
     def sweep(self) -> None:
         """Wake the workflows whose events wait (older than the grace) with no run coming for them."""

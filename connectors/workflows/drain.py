@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from connectors.registry.inbox import (
     claim_events,
     extend_lease,
     finish_events,
+    park_workflow,
     release_events,
 )
 from connectors.registry.models import EventStatus, Workflow, utcnow
@@ -50,7 +52,7 @@ HEARTBEAT_SECONDS = 5.0  # the dispatcher takes a run silent for a minute as gon
 class DrainSettings:
     batch_size: int = 100
     lease: dt.timedelta = dt.timedelta(minutes=5)
-    max_attempts: int = 5  # claims of one event before it fails for good
+    max_attempts: int = 10  # claims of one event before it fails for good: about 2 h of backoff in an outage
     retry_initial_seconds: float = 30.0
     retry_max_seconds: float = 1800.0
     time_budget_seconds: float = 600.0  # a run stops claiming after this; the next run takes what is left
@@ -179,6 +181,25 @@ def drain_workflow(
         start_drain(connection, dag_run_id, workflow_id, summary.revision)
     clients = caching(clients)
     started = clock()
+    with Keepalive(engine, dag_run_id, settings.lease):
+        _drain(engine, workflow_id, dag_run_id, clients, settings, url, summary, clock, started)
+    with engine.begin() as connection:
+        finish_drain(connection, dag_run_id, summary.counts())
+    log.info("drained: %s", summary.counts())
+    return summary
+
+
+def _drain(
+    engine: Engine,
+    workflow_id: int,
+    dag_run_id: str,
+    clients: ClientFactory,
+    settings: DrainSettings,
+    url: str | None,
+    summary: DrainSummary,
+    clock: Callable[[], float],
+    started: float,
+) -> None:
     while clock() - started < settings.time_budget_seconds:
         batch = _claim(engine, workflow_id, dag_run_id, settings)
         if not batch:
@@ -192,10 +213,36 @@ def drain_workflow(
         log.info("batch %d: %d events claimed (revision %s)", summary.batches, len(batch), summary.revision)
         if not _process_batch(engine, spec, workflow_id, dag_run_id, batch, clients, settings, summary, clock):
             break
-    with engine.begin() as connection:
-        finish_drain(connection, dag_run_id, summary.counts())
-    log.info("drained: %s", summary.counts())
-    return summary
+
+
+class Keepalive:
+    """While the run works, every few seconds in a thread of its own: the leases of the events it holds are
+    extended and its `drains` row beats. So an event whose calls take minutes (retries, Retry-After, the rate
+    budget) is never taken by another run while it is in flight, and the dispatcher does not take the run for
+    dead; a killed run stops beating, and its leases end."""
+
+    def __init__(self, engine: Engine, dag_run_id: str, lease: dt.timedelta) -> None:
+        self.engine, self.dag_run_id, self.lease = engine, dag_run_id, lease
+        self.interval = min(HEARTBEAT_SECONDS, lease.total_seconds() / 4)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="drain-keepalive", daemon=True)
+
+    def __enter__(self) -> Keepalive:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                with self.engine.begin() as connection:
+                    extend_lease(connection, self.dag_run_id, self.lease)
+                    beat(connection, self.dag_run_id)
+            except Exception:  # the registry blinked: the next beat tries again, well within the lease
+                log.warning("could not extend the leases of run %s", self.dag_run_id, exc_info=True)
 
 
 def _claim(engine: Engine, workflow_id: int, dag_run_id: str, settings: DrainSettings) -> list[ClaimedEvent]:
@@ -224,31 +271,26 @@ def _process_batch(
     summary: DrainSummary,
     clock: Callable[[], float],
 ) -> bool:
-    """Process one claimed batch; False when the app is down (the rest of the batch was given back)."""
-    lease_renewed = last_beat = clock()
+    """Process one claimed batch; False when the app is down (the workflow's waiting events were parked)."""
     for index, event in enumerate(batch):
         began = clock()
         outcome = process_event(spec, workflow_id, event, clients, settings)
         with engine.begin() as connection:
-            finish_events(connection, [outcome], dag_run_id)
-            if clock() - last_beat > HEARTBEAT_SECONDS:
-                beat(connection, dag_run_id)
-                last_beat = clock()
+            if not finish_events(connection, [outcome], dag_run_id):
+                log.warning("event %s: its lease was lost to another run; this run's outcome is not recorded", event.id)
         summary.add(outcome)
         elapsed_ms = (clock() - began) * 1000
         log.info("event %s (%s): %s in %.0f ms%s", event.id, event.dedupe_key, outcome.status.value, elapsed_ms,
                  f": {outcome.error}" if outcome.error else "")  # fmt: skip
-        rest = batch[index + 1 :]
         if outcome.status == EventStatus.RECEIVED:
             assert outcome.not_before is not None
+            rest = [e.id for e in batch[index + 1 :]]
             with engine.begin() as connection:
-                release_events(connection, dag_run_id, [e.id for e in rest], outcome.not_before,
+                release_events(connection, dag_run_id, rest, outcome.not_before,
                                f"not tried: the app failed on event {event.id} ({outcome.error})")  # fmt: skip
-            summary.released.extend(e.id for e in rest)
-            log.warning("app unavailable: %d more events given back until %s", len(rest), outcome.not_before)
+                parked = park_workflow(connection, workflow_id, outcome.not_before)
+            summary.released.extend(rest)
+            log.warning("app unavailable: %d events given back, %d more of the workflow parked, until %s",
+                        len(rest), parked, outcome.not_before)  # fmt: skip
             return False
-        if rest and clock() - lease_renewed > settings.lease.total_seconds() / 2:
-            with engine.begin() as connection:
-                extend_lease(connection, dag_run_id, [e.id for e in rest], settings.lease)
-            lease_renewed = clock()
     return True

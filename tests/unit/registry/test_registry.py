@@ -84,6 +84,17 @@ def test_action_log_keeps_one_row_per_step_and_counts_attempts(registry_url: str
         )
 
 
+def test_a_step_logged_done_is_not_undone_by_a_late_failure(registry_url: str) -> None:
+    workflow = apply_seed_workflows(registry_url)["shopify_order_to_eshopbox"]
+    with session_scope(registry_url) as session:
+        record_step(session, workflow, "evt-1", "create_order", ActionOutcome.SUCCEEDED, result={"id": 7})
+    with session_scope(registry_url) as session:  # a second sender of the same step fails afterwards
+        record_step(session, workflow, "evt-1", "create_order", ActionOutcome.FAILED, status_code=503, error="down")
+    with session_scope(registry_url) as session:
+        entry = logged_step(session, workflow, "evt-1", "create_order")
+        assert entry is not None and (entry.outcome, entry.result) == (ActionOutcome.SUCCEEDED, {"value": {"id": 7}})
+
+
 def test_token_store_encrypts_and_serialises_refreshes(registry_url: str) -> None:
     key = Fernet.generate_key()
     store = DatabaseTokenStore(key, registry_url)
@@ -150,7 +161,7 @@ def test_migration_0003_keeps_the_inbox_and_the_action_log(registry_url: str) ->
             )
         connection.execute(
             text("INSERT INTO action_log (workflow_id, event_key, step_key, outcome, attempts, created_at, "
-                 "updated_at) VALUES (:w, 'b', 'create_order', 'succeeded', 1, :t, :t)"),  # fmt: skip
+                 "updated_at) VALUES (:w, 'b', 'create_order', 'failed', 1, :t, :t)"),  # fmt: skip
             {"w": workflow, "t": "2026-11-30 10:00:00"},
         )
     migrate(registry_url)

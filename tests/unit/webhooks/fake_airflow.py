@@ -6,6 +6,7 @@ fake.mode = "unavailable"   503
 fake.missing_dags = {...}   404 for these DAGs (not parsed yet)
 fake.expire_tokens()        every token issued so far answers 401 from now on
 fake.health                 what GET /api/v2/monitor/health answers (every component healthy by default)
+fake.run_states[run_id]     what GET .../dagRuns/{run_id} answers for a triggered run (default: queued)
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 HOST = "127.0.0.1"
 RUNS_PATH = re.compile(r"^/api/v2/dags/(?P<dag_id>[^/]+)/dagRuns$")
+RUN_PATH = re.compile(r"^/api/v2/dags/(?P<dag_id>[^/]+)/dagRuns/(?P<run_id>[^/]+)$")
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class FakeAirflow:
         self.requests: list[RunRequest] = []
         self.runs: dict[tuple[str, str], dict[str, Any]] = {}
         self.token_requests = 0
+        self.run_states: dict[str, str] = {}  # run id -> state GET answers (default: queued)
         self.health: dict[str, Any] = {
             "metadatabase": {"status": "healthy"},
             "scheduler": {"status": "healthy", "latest_scheduler_heartbeat": "2026-11-30T10:00:00+00:00"},
@@ -114,8 +117,12 @@ class FakeAirflow:
                 pass
 
             def do_GET(self) -> None:
+                run = RUN_PATH.match(self.path)
                 if self.path == "/api/v2/monitor/health":
                     status, data = 200, json.dumps(fake.health).encode()
+                elif run and (run["dag_id"], run["run_id"]) in fake.runs:
+                    state = fake.run_states.get(run["run_id"], "queued")
+                    status, data = 200, json.dumps({"dag_run_id": run["run_id"], "state": state}).encode()
                 else:
                     status, data = 404, b'{"detail": "Not Found"}'
                 self.send_response(status)

@@ -155,7 +155,11 @@ def test_a_woken_run_that_never_starts_is_replaced_after_a_while(registry, fake_
     now[0] = 30.0
     dispatcher.wake([Wake(workflow_id, SHOPIFY_DAG, event_id, "test")])
     assert len(fake_airflow.accepted) == 1
-    now[0] = 61.0  # the run was lost (deleted, failed before its task): wake the workflow again
+    now[0] = 61.0  # not started after a minute, but Airflow still has it queued (a paused DAG): keep waiting
+    dispatcher.wake([Wake(workflow_id, SHOPIFY_DAG, event_id, "test")])
+    assert len(fake_airflow.accepted) == 1
+    fake_airflow.run_states[fake_airflow.accepted[0].body["dag_run_id"]] = "failed"  # it failed before its task
+    now[0] = 122.0
     dispatcher.wake([Wake(workflow_id, SHOPIFY_DAG, event_id, "test")])
     assert len(fake_airflow.accepted) == 2
 

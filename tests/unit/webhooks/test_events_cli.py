@@ -74,3 +74,12 @@ def test_replay_while_airflow_is_down_leaves_the_event_queued_for_the_sweeper(
     assert replayed.exit_code == 0 and "back in the queue; Airflow did not take a run now" in replayed.output
     with session_scope() as session:
         assert session.get_one(Event, failed_event).status is EventStatus.RECEIVED
+
+
+def test_an_event_a_run_holds_is_not_replayed(failed_event: int, fake_airflow: FakeAirflow, monkeypatch) -> None:
+    monkeypatch.setenv("INTEGRATIONS_AIRFLOW_API_URL", fake_airflow.url)
+    with session_scope() as session:
+        session.get_one(Event, failed_event).status = EventStatus.RUNNING
+    replayed = CliRunner().invoke(main, ["events", "replay", str(failed_event)])
+    assert replayed.exit_code == 1 and "is being processed by run drain__1__20261130T100000000000" in replayed.output
+    assert fake_airflow.requests == []

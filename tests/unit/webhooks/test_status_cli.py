@@ -57,3 +57,18 @@ def test_airflow_not_answering_is_a_problem(registry: str, monkeypatch: pytest.M
     monkeypatch.setenv("INTEGRATIONS_AIRFLOW_API_URL", f"http://127.0.0.1:{free_port()}")
     result = CliRunner().invoke(main, ["status"])
     assert result.exit_code == 1 and "problem: Airflow api-server did not answer: ConnectionError" in result.output
+
+
+def test_events_waiting_for_a_backoff_or_a_schedule_are_not_a_stuck_backlog(airflow: FakeAirflow) -> None:
+    with session_scope() as session:
+        polling = session.scalar(select(Workflow).where(Workflow.key == "eshopbox_stock_to_shopify"))
+        webhook = session.scalar(select(Workflow).where(Workflow.key == "shopify_order_to_eshopbox"))
+        assert polling is not None and webhook is not None
+        long_ago = utcnow() - dt.timedelta(hours=2)
+        session.add(Event(workflow_id=polling.id, dedupe_key="polled", payload=b"{}", headers={},
+                          received_at=long_ago))  # its next scheduled run takes it
+        session.add(Event(workflow_id=webhook.id, dedupe_key="retry", payload=b"{}", headers={},
+                          received_at=long_ago, not_before=utcnow() + dt.timedelta(minutes=5)))  # fmt: skip
+    result = CliRunner().invoke(main, ["status"])
+    assert result.exit_code == 0, result.output
+    assert "inbox: 2 waiting, 0 running, 0 failed" in result.output and "oldest waiting" not in result.output

@@ -68,12 +68,12 @@ def test_an_outage_sends_the_event_back_with_backoff_and_gives_the_batch_back_un
     workflow = apply(registry, tmp_path)
     scripted_server.default = Scripted(503, {"error": "down"})
     ids = deliver(registry, workflow, *({"id": n, "status": "paid"} for n in range(1, 5)))
-    settings = DrainSettings(retry_initial_seconds=60)
+    settings = DrainSettings(retry_initial_seconds=60, batch_size=2)
     before = utcnow()
 
     summary = drain_workflow(workflow, "run-1", clients_for(scripted_server.url), settings, url=registry)
 
-    assert list(summary.retrying) == [ids[0]] and summary.released == ids[1:]
+    assert list(summary.retrying) == [ids[0]] and summary.released == [ids[1]]  # the rest of its batch
     assert {p for p in scripted_server.paths} == {"/orders/1"}  # the others were not tried against a down app
     with session_scope(registry) as session:
         events = {e.id: e for e in session.scalars(select(Event))}
@@ -82,7 +82,7 @@ def test_an_outage_sends_the_event_back_with_backoff_and_gives_the_batch_back_un
     not_before = first.not_before if first.not_before.tzinfo else first.not_before.replace(tzinfo=dt.UTC)
     assert not_before >= before + dt.timedelta(seconds=60)
     assert all(events[i].status is EventStatus.RECEIVED and events[i].attempts == 0 for i in ids[1:])
-    assert {events[i].not_before for i in ids} == {first.not_before}  # parked together through the outage
+    assert {events[i].not_before for i in ids} == {first.not_before}  # the whole workflow parked, not only the batch
     assert drain_workflow(workflow, "run-early", clients_for(scripted_server.url), settings, url=registry).done == []
 
     scripted_server.default = Scripted(200, {})  # the app is back, and the backoff has passed
@@ -190,3 +190,25 @@ def test_runs_draining_at_once_share_the_events(registry, tmp_path, scripted_ser
     assert done == ids  # each event once, across the runs
     assert sorted(scripted_server.paths) == sorted(f"/orders/{n}" for n in range(1, 21))
     get_engine(registry).dispose()
+
+
+def test_a_slow_event_keeps_its_lease_so_no_other_run_sends_it_again(
+    registry, tmp_path, scripted_server: ScriptedServer
+) -> None:
+    workflow = apply(registry, tmp_path)
+    (event_id,) = deliver(registry, workflow, {"id": 1, "status": "paid"})
+    scripted_server.reply(200, {}, path="/orders/1", delay=3)  # three leases long
+    settings = DrainSettings(lease=dt.timedelta(seconds=1))
+    result = {}
+    slow = threading.Thread(target=lambda: result.setdefault(
+        "summary", drain_workflow(workflow, "run-slow", clients_for(scripted_server.url), settings, url=registry)
+    ))  # fmt: skip
+    slow.start()
+    wait_for(lambda: "/orders/1" in scripted_server.paths)
+    others = []
+    while slow.is_alive():  # every other run meanwhile finds nothing to claim
+        others.append(drain_workflow(workflow, f"run-{len(others)}", clients_for(scripted_server.url), settings,
+                                     url=registry).done)  # fmt: skip
+    slow.join()
+    assert result["summary"].done == [event_id] and all(done == [] for done in others) and others
+    assert scripted_server.paths == ["/orders/1"]
