@@ -16,7 +16,7 @@ from requests.auth import HTTPBasicAuth
 from connectors.runtime.auth.base import AuthContext
 from connectors.runtime.auth.renewing import (
     RenewingAuth,
-    expiry_from,
+    lifetime_from,
     raise_for_token_response,
 )
 from connectors.runtime.auth.token_store import TokenSet
@@ -98,7 +98,7 @@ class OAuth2Auth(RenewingAuth):
         register_secret(access_token, refresh_token, payload.get("id_token"))
         return TokenSet(
             access_token=str(access_token),
-            expires_at=expiry_from(payload.get("expires_in"), self.spec.default_lifetime),
+            **lifetime_from(payload.get("expires_in"), self.spec.default_lifetime),
             refresh_token=refresh_token,
             extra={"token_type": payload.get("token_type"), "scope": payload.get("scope")},
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -11,6 +12,8 @@ from connectors.runtime.auth.base import AuthContext, TemplatedAuth
 from connectors.runtime.auth.token_store import TokenSet
 from connectors.runtime.errors import AuthExpiredError, RetryableError, excerpt_of
 from connectors.runtime.redaction import register_secret
+
+log = logging.getLogger(__name__)
 
 
 class RenewingAuth(TemplatedAuth):
@@ -47,6 +50,12 @@ class RenewingAuth(TemplatedAuth):
                 return stored
             tokens = self.obtain(stored or stale)
             register_secret(tokens.access_token, tokens.refresh_token)
+            if tokens.effective_margin(self.margin) < self.margin:
+                log.warning(
+                    "%s: the refresh margin (%.0f s) is not below the token's lifetime (%.0f s); renewing at half "
+                    "the lifetime instead", self.context.app_ref, self.margin,
+                    (tokens.expires_at or 0) - (tokens.obtained_at or 0),
+                )  # fmt: skip
             store.save(key, tokens)
             return tokens
 
@@ -59,13 +68,21 @@ class RenewingAuth(TemplatedAuth):
         return super().__call__(request)
 
 
-def expiry_from(seconds: Any, default: float | None) -> float | None:
+def lifetime_from(seconds: Any, default: float | None) -> dict[str, float | None]:
+    """`expires_at` and `obtained_at` of a token from its lifetime in seconds (as the response gave it) or the
+    default: keyword arguments of `TokenSet`."""
+    now = time.time()
+    expires_at = expiry_from(seconds, default, now)
+    return {"expires_at": expires_at, "obtained_at": now if expires_at is not None else None}
+
+
+def expiry_from(seconds: Any, default: float | None, now: float | None = None) -> float | None:
     """An absolute expiry time from a lifetime in seconds (as the response gave it) or the default."""
     try:
         lifetime = float(seconds) if seconds not in (None, "") else default
     except (TypeError, ValueError):
         lifetime = default
-    return None if lifetime is None else time.time() + lifetime
+    return None if lifetime is None else (time.time() if now is None else now) + lifetime
 
 
 def raise_for_token_response(response: requests.Response, what: str, method: str, url: str) -> None:

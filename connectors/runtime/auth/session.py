@@ -12,7 +12,7 @@ import requests
 
 from connectors.runtime.auth.renewing import (
     RenewingAuth,
-    expiry_from,
+    lifetime_from,
     raise_for_token_response,
 )
 from connectors.runtime.auth.token_store import TokenSet
@@ -52,7 +52,7 @@ class SessionAuth(RenewingAuth):
                 status=response.status_code,
             )
         lifetime = read_source(response, self.spec.expires_in) if self.spec.expires_in else None
-        return TokenSet(access_token=str(token), expires_at=expiry_from(lifetime, self.spec.lifetime))
+        return TokenSet(access_token=str(token), **lifetime_from(lifetime, self.spec.lifetime))
 
     def signals_expiry(self, response: requests.Response) -> bool:
         expiry = self.spec.expiry

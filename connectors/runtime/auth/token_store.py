@@ -27,10 +27,20 @@ class TokenSet:
     expires_at: float | None = None
     refresh_token: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    obtained_at: float | None = None
+
+    def effective_margin(self, margin: float) -> float:
+        """`margin`, but at most half the token's lifetime: a margin as long as the lifetime would renew the token
+        before every request."""
+        if self.expires_at is None or self.obtained_at is None:
+            return margin
+        return min(margin, (self.expires_at - self.obtained_at) / 2)
 
     def is_fresh(self, margin: float = 0.0, now: float | None = None) -> bool:
-        """True while the token is valid for at least `margin` more seconds."""
-        return self.expires_at is None or (time.time() if now is None else now) + margin < self.expires_at
+        """True while the token is valid for at least the (effective) margin more seconds."""
+        if self.expires_at is None:
+            return True
+        return (time.time() if now is None else now) + self.effective_margin(margin) < self.expires_at
 
 
 class TokenStore(Protocol):

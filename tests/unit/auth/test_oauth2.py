@@ -70,7 +70,9 @@ def test_refresh_token_grant_sends_json_like_eshopbox_generate_token(
 def expire_stored_token(store: Any, in_seconds: float = -1.0) -> None:
     """Move the stored token's expiry (as the clock would), so tests need not sleep through a lifetime."""
     tokens = store.load("probe@1.0.0:acme")
-    store.save("probe@1.0.0:acme", replace(tokens, expires_at=time.time() + in_seconds))
+    shift = time.time() + in_seconds - tokens.expires_at  # the token was obtained that much earlier, too
+    obtained_at = None if tokens.obtained_at is None else tokens.obtained_at + shift
+    store.save("probe@1.0.0:acme", replace(tokens, expires_at=tokens.expires_at + shift, obtained_at=obtained_at))
 
 
 def test_rotated_refresh_token_is_persisted_and_used_next_time(
@@ -205,3 +207,15 @@ def test_refused_refresh_token_needs_reconnect(
     with pytest.raises(AuthExpiredError) as caught:
         get(client_for(spec, {**CLIENT, "refresh_token": "never-issued-token"}), "/orders")
     assert caught.value.status == 400 and "invalid_grant" in caught.value.excerpt
+
+
+def test_a_margin_as_long_as_the_token_lifetime_does_not_refresh_before_every_request(
+    oauth2_server_reset: OAuth2TestServer, resource_server: ResourceServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    oauth2_server_reset.set_expires_in(60)  # the default refresh_margin is 60 s too
+    spec = app_with_auth(oauth2(oauth2_server_reset, "client_credentials"), resource_server.url)
+    client = client_for(spec, CLIENT)
+    for _ in range(17):
+        assert get(client, "/orders") == {"ok": True}
+    assert len(token_calls(oauth2_server_reset)) == 1  # renewed at half the lifetime, not at every call
+    assert "the refresh margin (60 s) is not below the token's lifetime (60 s)" in caplog.text
