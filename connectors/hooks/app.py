@@ -12,7 +12,7 @@ from airflow.sdk.log import mask_secret
 
 from connectors.registry.rate_budgets import database_rate_budget
 from connectors.registry.tokens import DatabaseTokenStore
-from connectors.runtime.auth import MemoryTokenStore, TokenStore
+from connectors.runtime.auth import TokenSet, TokenStore
 from connectors.runtime.errors import ConfigurationError
 from connectors.runtime.http.client import AppClient, ConnectionValues
 from connectors.runtime.redaction import secrets
@@ -39,7 +39,27 @@ def token_store() -> TokenStore:
     from airflow.configuration import conf
 
     key = conf.get("core", "fernet_key", fallback="")
-    return DatabaseTokenStore(key) if key else MemoryTokenStore()
+    return DatabaseTokenStore(key) if key else NoTokenStore()
+
+
+class NoTokenStore:
+    """Without a Fernet key, tokens obtained by OAuth2 or a session login (a rotated refresh token above all)
+    cannot be kept, encrypted, for the next process: apps that obtain tokens fail at their first request, saying
+    why, instead of losing a rotated refresh token; apps with static credentials never touch it."""
+
+    MESSAGE = (
+        "no Fernet key: set [core] fernet_key (AIRFLOW__CORE__FERNET_KEY), which also encrypts Airflow's "
+        "connections; obtained tokens are kept encrypted in the registry with it"
+    )
+
+    def load(self, key: str) -> TokenSet | None:
+        raise ConfigurationError(self.MESSAGE)
+
+    def save(self, key: str, tokens: TokenSet) -> None:
+        raise ConfigurationError(self.MESSAGE)
+
+    def lock(self, key: str) -> Any:
+        raise ConfigurationError(self.MESSAGE)
 
 
 def connection_values(

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, MultiFernet
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -20,11 +20,18 @@ from connectors.runtime.auth.token_store import MemoryTokenStore, TokenSet
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
+def fernet_for(keys: str | bytes) -> MultiFernet:
+    """Airflow's key list, `new,old`: tokens are encrypted with the first key and read with any, so rows written
+    before a key rotation still decrypt (and are rewritten under the new key at their next save)."""
+    text = keys.decode() if isinstance(keys, bytes) else keys
+    return MultiFernet([Fernet(key.strip()) for key in text.split(",") if key.strip()])
+
+
 class DatabaseTokenStore:
     """Implements `connectors.runtime.auth.TokenStore` on the registry database."""
 
     def __init__(self, fernet_key: str | bytes, url: str | None = None) -> None:
-        self._fernet = Fernet(fernet_key)
+        self._fernet = fernet_for(fernet_key)
         self._url = url
         self._threads = MemoryTokenStore()
         self._local = threading.local()

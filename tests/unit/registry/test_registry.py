@@ -172,3 +172,14 @@ def test_migration_0003_keeps_the_inbox_and_the_action_log(registry_url: str) ->
     with session_scope(registry_url) as session:  # the upsert found the row by its unique key: one row, 2 attempts
         entry = logged_step(session, workflow, "b", "create_order")
         assert entry is not None and entry.attempts == 2
+
+
+def test_token_store_reads_rows_written_before_a_key_rotation(registry_url: str) -> None:
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    DatabaseTokenStore(old, registry_url).save("k", TokenSet("access-1", refresh_token="refresh-1"))
+    rotated = DatabaseTokenStore(f"{new},{old}", registry_url)  # Airflow's `new,old` key list
+    loaded = rotated.load("k")
+    assert loaded is not None and loaded.refresh_token == "refresh-1"
+    rotated.save("k", loaded)  # rewritten under the new key
+    after = DatabaseTokenStore(new, registry_url).load("k")
+    assert after is not None and after.access_token == "access-1"
