@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Connection, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from connectors.registry.db import insert_for
 from connectors.registry.models import ActionLogEntry, ActionOutcome, utcnow
 
 DONE = (ActionOutcome.SUCCEEDED, ActionOutcome.FOUND, ActionOutcome.NOT_FOUND)
@@ -46,7 +46,7 @@ def record_step(
 ) -> None:
     """Insert or update the step's row in one statement; attempts are counted, a failure keeps its reason."""
     dialect = session.dialect if isinstance(session, Connection) else session.get_bind().dialect
-    insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
+    insert = insert_for(dialect.name)
     now = utcnow()
     values = {
         "outcome": outcome,

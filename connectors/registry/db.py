@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,6 +34,18 @@ def _sqlite_pragmas(dbapi_connection: object, _: object) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def insert_for(dialect: str) -> Any:
+    """The dialect's INSERT, which has `on_conflict_do_nothing/do_update`: the registry's two databases. Imported
+    here, not at the top: a worker parsing the DAG file imports this module and needs neither."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    if dialect == "postgresql":
+        return postgresql.insert
+    if dialect == "sqlite":
+        return sqlite.insert
+    raise NotImplementedError(f"the registry supports PostgreSQL and SQLite, not {dialect}")
 
 
 def get_engine(url: str | None = None) -> Engine:

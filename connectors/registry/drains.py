@@ -17,8 +17,8 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Connection, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from connectors.registry.db import insert_for
 from connectors.registry.models import Drain, utcnow
 
 _d = Drain.__table__.c
@@ -32,7 +32,7 @@ class DrainState(StrEnum):
 
 def start_drain(connection: Connection, dag_run_id: str, workflow_id: int, revision: int | None) -> None:
     """Record that this run starts claiming (a retried task starts its row again)."""
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    insert = insert_for(connection.dialect.name)
     now = utcnow()
     values = {"started_at": now, "heartbeat_at": now, "finished_at": None, "revision": revision}
     connection.execute(

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from connectors.registry.db import insert_for
 from connectors.registry.models import Event, EventStatus, Workflow, utcnow
 
 FINAL = (EventStatus.DONE, EventStatus.FILTERED, EventStatus.FAILED)
@@ -67,14 +68,8 @@ class EventOutcome:
 
 @functools.lru_cache(maxsize=4)
 def _insert_ignoring_duplicates(dialect: str) -> Any:
-    if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    elif dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        raise NotImplementedError(f"the registry supports PostgreSQL and SQLite, not {dialect}")
     return (
-        insert(Event)
+        insert_for(dialect)(Event)
         .on_conflict_do_nothing(index_elements=["workflow_id", "dedupe_key"])
         .returning(Event.id, Event.workflow_id, Event.dedupe_key)
     )

@@ -15,9 +15,8 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.dialects import postgresql, sqlite
 
-from connectors.registry.db import get_engine
+from connectors.registry.db import get_engine, insert_for
 from connectors.registry.models import StoredRateBudget
 from connectors.runtime.http.rate_limit import RateBudget, process_budget
 from connectors.spec.app_version import AppVersionSpec
@@ -43,7 +42,7 @@ class DatabaseRateBudget:
             " RETURNING next_at"
         )
         self._push_back = text(f"UPDATE rate_budgets SET next_at = {greatest}(next_at, :floor) WHERE key = :key")
-        insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        insert = insert_for(engine.dialect.name)
         with engine.connect() as connection:
             connection.execute(
                 insert(StoredRateBudget.__table__)

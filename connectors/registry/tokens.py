@@ -10,14 +10,11 @@ from dataclasses import asdict
 
 from cryptography.fernet import Fernet, MultiFernet
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from connectors.registry.db import session_scope
+from connectors.registry.db import insert_for, session_scope
 from connectors.registry.models import StoredToken
 from connectors.runtime.auth.token_store import MemoryTokenStore, TokenSet
-
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def fernet_for(keys: str | bytes) -> MultiFernet:
@@ -71,5 +68,5 @@ class DatabaseTokenStore:
 
     @staticmethod
     def _ensure_row(session: Session, key: str) -> None:
-        insert = _INSERTS[session.get_bind().dialect.name]
+        insert = insert_for(session.get_bind().dialect.name)
         session.execute(insert(StoredToken).values(key=key, ciphertext=None).on_conflict_do_nothing())
