@@ -46,18 +46,31 @@ class HttpError(IntegrationError):
 class RetryableError(HttpError):
     """Connection errors, timeouts, 5xx and declared statuses: trying again later can succeed.
 
-    `retry_after` is the wait in seconds the app asked for (`Retry-After`), if it did.
+    `retry_after` is the wait in seconds the app asked for (`Retry-After`), if it did. `may_have_applied` is False
+    only when the app cannot have acted on the request (the connection was never made, or a 429 refused it); a
+    5xx, a read timeout or a connection dropped after sending may hide a committed write.
     """
 
     retryable = True
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
-        self.retry_after = retry_after
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, may_have_applied: bool = True, **kwargs: Any
+    ) -> None:
+        self.retry_after, self.may_have_applied = retry_after, may_have_applied
         super().__init__(message, **kwargs)
 
 
 class RateLimitedError(RetryableError):
-    """429: the app's rate limit was hit."""
+    """429: the app's rate limit was hit; it did not act on the request."""
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        super().__init__(message, may_have_applied=False, **kwargs)
+
+
+class OutcomeUnknownError(HttpError):
+    """A request that is not safe to repeat may have been applied (a 5xx, a timeout or a dropped connection after
+    it was sent) and the action declares no way to find out: it is not sent again. Check the app, then replay the
+    event if the record is missing."""
 
 
 class RetriesExhaustedError(RetryableError):
@@ -72,6 +85,7 @@ class RetriesExhaustedError(RetryableError):
             status=last.status,
             excerpt=last.excerpt,
             retry_after=getattr(last, "retry_after", None),
+            may_have_applied=getattr(last, "may_have_applied", True),
         )
 
 

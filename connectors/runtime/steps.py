@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from connectors.runtime.errors import ConfigurationError, PermanentError
@@ -47,23 +49,48 @@ def run_search(client: AppClient, key: str, inputs: dict[str, Any]) -> StepResul
     return StepResult(outcome, matches[0] if matches else None, response.status_code, _describe(request))
 
 
-def run_action(client: AppClient, key: str, inputs: dict[str, Any]) -> StepResult:
+class _AlreadyApplied(Exception):
+    """Raised between two attempts of a create when the search finds the record the failed attempt made."""
+
+    def __init__(self, found: StepResult) -> None:
+        self.found = found
+
+
+def run_action(client: AppClient, key: str, inputs: dict[str, Any], idempotency_key: str | None = None) -> StepResult:
     """Run an action; with `search_first`, a match is used instead of creating again (find-or-create) or is
-    required before updating (find-then-update)."""
+    required before updating (find-then-update).
+
+    A create whose attempt may have been applied is re-sent only after its search finds nothing; an app's
+    idempotency header carries `idempotency_key` (the same for every attempt of one step for one event)."""
     spec: ActionSpec = client.spec.actions[key]
     values = resolve_values(spec.inputs, inputs, f"inputs of action '{key}' in {client.spec.ref}")
+    before_resend: Callable[[], None] | None = None
     if spec.search_first:
         try:
             search_inputs = render_value(spec.search_first.inputs, {"inputs": values})
         except TemplateError as exc:
             raise ConfigurationError(str(exc)) from exc
-        found = run_search(client, spec.search_first.search, search_inputs)
+        search = spec.search_first.search
+        found = run_search(client, search, search_inputs)
         if found.outcome == "found" and spec.search_first.mode == "find_or_create":
             return found
         if found.outcome == "not_found" and spec.search_first.mode == "find_then_update":
             return found
+        if spec.search_first.mode == "find_or_create":
+
+            def before_resend() -> None:
+                again = run_search(client, search, search_inputs)
+                if again.outcome == "found":
+                    raise _AlreadyApplied(again)
+
     request = render_request(spec.request, client.template_context(inputs=values), client.base_url)
-    response = client.send(request)
+    if spec.idempotency_key:
+        header = {spec.idempotency_key.header: idempotency_key or uuid.uuid4().hex}
+        request = replace(request, headers={**request.headers, **header}, idempotent=True)
+    try:
+        response = client.send(request, before_resend)
+    except _AlreadyApplied as applied:
+        return applied.found
     return StepResult("succeeded", dig(response_body(response), spec.result), response.status_code, _describe(request))
 
 

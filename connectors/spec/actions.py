@@ -18,6 +18,13 @@ class SearchFirstSpec(SpecModel):
     mode: Literal["find_or_create", "find_then_update"] = "find_or_create"
 
 
+class IdempotencyKeySpec(SpecModel):
+    """The app deduplicates requests that carry the same key in a header (e.g. `Idempotency-Key`): every attempt
+    of one step for one event sends the same key, so the request may be re-sent safely."""
+
+    header: str = Field(description="Request header that carries the key.")
+
+
 class SearchSpec(SpecModel):
     name: str
     description: str | None = None
@@ -36,3 +43,4 @@ class ActionSpec(SpecModel):
     result: str = Field(default="", description="Dotted path to the created/updated object; '' = root.")
     output: dict[str, OutputFieldSpec] = Field(default_factory=dict)
     search_first: SearchFirstSpec | None = None
+    idempotency_key: IdempotencyKeySpec | None = None

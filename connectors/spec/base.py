@@ -24,6 +24,11 @@ class RequestSpec(SpecModel):
     headers: dict[str, str] = Field(default_factory=dict)
     json_body: Any = Field(default=None, alias="json", description="JSON body (templated).")
     form: dict[str, Any] | None = Field(default=None, description="Form-encoded body (templated).")
+    idempotent: bool | None = Field(
+        default=None,
+        description="Sending it twice has the effect of sending it once, so a failed attempt may be re-sent. "
+        "Default: true for GET, PUT and DELETE, false for POST and PATCH.",
+    )
 
     @model_validator(mode="after")
     def _one_body(self) -> RequestSpec:

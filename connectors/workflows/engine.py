@@ -5,6 +5,7 @@ Airflow-free: operators call these functions with a way to build clients (`Clien
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from typing import Any
@@ -32,6 +33,11 @@ def step_context(spec: WorkflowSpec, trigger_data: Any, outputs: dict[str, Any])
     return {"trigger": trigger_data, "steps": outputs, "params": spec.trigger.parameters}
 
 
+def idempotency_key(workflow_id: int, dedupe_key: str, step_key: str) -> str:
+    """The same for every attempt of one step for one event (and its replays), unique across workflows."""
+    return hashlib.sha256(f"{workflow_id}\x00{dedupe_key}\x00{step_key}".encode()).hexdigest()[:32]
+
+
 def run_step(
     spec: WorkflowSpec,
     workflow_id: int,
@@ -45,8 +51,12 @@ def run_step(
     try:
         inputs = render_mapping(step.inputs, step_context(spec, trigger_data, outputs))
         client = clients(step.app, step.connection)
-        run = run_action if step.kind == "action" else run_search
-        result: StepResult = run(client, step.operation, inputs)
+        result: StepResult
+        if step.kind == "action":
+            key = idempotency_key(workflow_id, dedupe_key, step.key)
+            result = run_action(client, step.operation, inputs, key)
+        else:
+            result = run_search(client, step.operation, inputs)
         if result.outcome == "not_found" and step.required:
             raise StepFailed(f"search '{step.operation}' found nothing for {json.dumps(inputs, default=str)}")
     except (IntegrationError, TemplateError) as exc:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+from urllib3.exceptions import NewConnectionError
 
 from connectors.runtime.auth import (
     AppAuth,
@@ -21,6 +22,7 @@ from connectors.runtime.auth import (
 )
 from connectors.runtime.errors import (
     AuthExpiredError,
+    OutcomeUnknownError,
     PermanentError,
     RateLimitedError,
     RetryableError,
@@ -41,6 +43,15 @@ from connectors.runtime.values import resolve_values
 from connectors.spec.app_version import AppVersionSpec
 
 log = logging.getLogger("connectors.http")
+
+
+def _never_connected(exc: requests.RequestException) -> bool:
+    """True when the request cannot have reached the app: the connection was refused, timed out or its host did
+    not resolve (a reset or a read timeout after sending may hide an applied request)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    cause = exc.args[0] if exc.args else None
+    return isinstance(getattr(cause, "reason", cause), NewConnectionError)
 
 
 @dataclass(frozen=True)
@@ -92,12 +103,34 @@ class AppClient:
     def template_context(self, **extra: Any) -> dict[str, Any]:
         return {**self.auth.template_context(), **extra}
 
-    def send(self, request: RenderedRequest) -> requests.Response:
-        """Send with auth, under the rate limit, retrying what can be retried; typed error otherwise."""
-        attempts = itertools.count(1)
-        return call_with_retries(
-            lambda: self._attempt(request, self.auth, request.as_kwargs(), next(attempts)), self.spec.retry, self._sleep
-        )
+    def send(self, request: RenderedRequest, before_resend: Callable[[], None] | None = None) -> requests.Response:
+        """Send with auth, under the rate limit, retrying what can be retried; typed error otherwise.
+
+        A request that is not safe to repeat is re-sent only when the app cannot have acted on the failed attempt,
+        or after `before_resend` ran (a search that raises when the record exists): otherwise the error is
+        `OutcomeUnknownError` and nothing is sent again."""
+        attempts, recheck = itertools.count(1), False
+
+        def attempt() -> requests.Response:
+            nonlocal recheck
+            if recheck and before_resend is not None:
+                before_resend()
+                recheck = False
+            try:
+                return self._attempt(request, self.auth, request.as_kwargs(), next(attempts))
+            except RetryableError as exc:
+                if request.safe_to_repeat or not exc.may_have_applied:
+                    raise
+                if before_resend is None:
+                    raise OutcomeUnknownError(
+                        f"may have been applied ({exc}); not sent again because {request.method} is not idempotent "
+                        "here: check the record in the app and replay the event if it is missing",
+                        method=exc.method, url=exc.url, status=exc.status, excerpt=exc.excerpt,
+                    ) from exc  # fmt: skip
+                recheck = True
+                raise
+
+        return call_with_retries(attempt, self.spec.retry, self._sleep)
 
     def send_unauthenticated(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         """Login and token calls: retried like any call, but a 4xx is returned for the auth to judge."""
@@ -129,12 +162,13 @@ class AppClient:
         started = time.monotonic()
         try:
             response = self.session.request(method, url, auth=auth, timeout=timeout, **kwargs)
-        except requests.Timeout as exc:
+        except (requests.Timeout, requests.ConnectionError) as exc:
             self._log(method, url, None, started, attempt, type(exc).__name__)
-            raise RetryableError(f"timed out: {type(exc).__name__}", method=method, url=self._loggable(url)) from None
-        except requests.ConnectionError as exc:
-            self._log(method, url, None, started, attempt, type(exc).__name__)
-            raise RetryableError("connection failed", method=method, url=self._loggable(url)) from exc
+            reason = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
+            raise RetryableError(
+                f"{reason}: {type(exc).__name__}",
+                method=method, url=self._loggable(url), may_have_applied=not _never_connected(exc),
+            ) from None  # fmt: skip
         self._log(method, response.url, response.status_code, started, attempt)
         self._observe_rate_headers(response)
         return response

@@ -12,6 +12,8 @@ from connectors.runtime.errors import ConfigurationError
 from connectors.runtime.templating import TemplateError, render_text, render_value
 from connectors.spec.base import RequestSpec
 
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})  # RFC 9110 9.2.2
+
 
 @dataclass(frozen=True)
 class RenderedRequest:
@@ -21,6 +23,12 @@ class RenderedRequest:
     headers: dict[str, str] = field(default_factory=dict)
     json: Any = None
     data: dict[str, Any] | None = None
+    idempotent: bool | None = None
+
+    @property
+    def safe_to_repeat(self) -> bool:
+        """Sending it twice has the effect of sending it once: declared by the app, else by the method."""
+        return self.idempotent if self.idempotent is not None else self.method in IDEMPOTENT_METHODS
 
     def as_kwargs(self) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"params": self.params, "headers": self.headers}
@@ -63,6 +71,7 @@ def render_request(spec: RequestSpec, context: Mapping[str, Any], base_url: str 
             headers={name: render_text(value, context) for name, value in spec.headers.items()},
             json=render_value(spec.json_body, context),
             data=render_value(spec.form, context),
+            idempotent=spec.idempotent,
         )
     except TemplateError as exc:
         raise ConfigurationError(str(exc)) from exc

@@ -29,12 +29,14 @@ HOST = "127.0.0.1"
 
 @dataclass(frozen=True)
 class Scripted:
-    """One scripted answer. `body` is sent as JSON unless it is bytes/str; `delay` waits before answering."""
+    """One scripted answer. `body` is sent as JSON unless it is bytes/str; `delay` waits before answering; `drop`
+    closes the connection after reading the request, without answering."""
 
     status: int = 200
     body: Any = None
     headers: Mapping[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    drop: bool = False
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,10 @@ def _handler_for(state: ScriptedServer) -> type[BaseHTTPRequestHandler]:
             scripted = state._next(split.path)
             if scripted.delay:
                 time.sleep(scripted.delay)
+            if scripted.drop:
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
             if isinstance(scripted.body, bytes):
                 payload, content_type = scripted.body, "application/octet-stream"
             elif isinstance(scripted.body, str):

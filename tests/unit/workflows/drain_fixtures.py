@@ -30,7 +30,7 @@ steps:
   - key: create
     app: http@1.0.0
     connection: api
-    action: post_json
+    action: put_json
     inputs:
       path: "{{ params.prefix }}/orders/{{ trigger.id }}"
       body: {id: "{{ trigger.id }}"}
