@@ -155,6 +155,20 @@ class StoredRateBudget(Base):
     next_at: Mapped[float] = mapped_column(Float, default=0.0)
 
 
+class Circuit(Base):
+    """A circuit breaker per (app, connection): tripped when a call to the app failed after all its retries, no
+    run calls the app before `open_until`; then one run probes, and a success closes it (deletes the row)."""
+
+    __tablename__ = "circuits"
+
+    app: Mapped[str] = mapped_column(String(100), primary_key=True)
+    connection_id: Mapped[str] = mapped_column(String(250), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # trips in a row, for the backoff
+    open_until: Mapped[dt.datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    opened_at: Mapped[dt.datetime] = mapped_column(default=utcnow)  # the first trip of this outage
+
+
 class ActionOutcome(enum.StrEnum):
     SUCCEEDED = "succeeded"
     FOUND = "found"

@@ -15,9 +15,10 @@ EXCERPT_LENGTH = 500
 
 
 class IntegrationError(Exception):
-    """Base of every error the runtime raises."""
+    """Base of every error the runtime raises. `step_key` names the workflow step it came from, once known."""
 
     retryable = False
+    step_key: str | None = None
 
 
 class ConfigurationError(IntegrationError):

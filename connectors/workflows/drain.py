@@ -17,12 +17,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from connectors.registry.circuits import ConnectionKey, circuits_of, close, trip
 from connectors.registry.db import get_engine, session_scope
 from connectors.registry.drains import beat, finish_drain, start_drain
 from connectors.registry.inbox import (
@@ -118,21 +119,34 @@ def caching(clients: ClientFactory) -> ClientFactory:
     return client
 
 
+@dataclass(frozen=True)
+class Processed:
+    """How one event ended, and the (app, connection) that was unavailable when it is to be retried."""
+
+    outcome: EventOutcome
+    unavailable: ConnectionKey | None = None
+
+
+def step_connections(spec: WorkflowSpec) -> dict[str, ConnectionKey]:
+    """Step key -> the (app, connection) its calls go to."""
+    return {step.key: (step.app.partition("@")[0], step.connection) for step in spec.steps}
+
+
 def process_event(
     spec: WorkflowSpec, workflow_id: int, event: ClaimedEvent, clients: ClientFactory, settings: DrainSettings
-) -> EventOutcome:
+) -> Processed:
     """Conditions and steps for one event, and how it ended. Registry errors are not the event's fault: they
     propagate, the run fails, and the lease gives the event to a later run."""
     if event.attempts > settings.max_attempts:
         reason = f"claimed {event.attempts - 1} times without finishing (the runs holding it stopped)"
-        return EventOutcome(event.id, EventStatus.FAILED, reason)
+        return Processed(EventOutcome(event.id, EventStatus.FAILED, reason))
     try:
         data = json.loads(event.payload)
     except ValueError as exc:
-        return EventOutcome(event.id, EventStatus.FAILED, f"payload is not JSON: {exc}")
+        return Processed(EventOutcome(event.id, EventStatus.FAILED, f"payload is not JSON: {exc}"))
     passed, reason = evaluate_conditions(spec.conditions, data)
     if not passed:
-        return EventOutcome(event.id, EventStatus.FILTERED, reason)
+        return Processed(EventOutcome(event.id, EventStatus.FILTERED, reason))
     try:
         run_steps(spec, workflow_id, event.dedupe_key, data, clients)
     except SQLAlchemyError:
@@ -140,17 +154,19 @@ def process_event(
     except IntegrationError as exc:
         error = f"{type(exc).__name__}: {exc}"
         if not exc.retryable:
-            return EventOutcome(event.id, EventStatus.FAILED, error)
+            return Processed(EventOutcome(event.id, EventStatus.FAILED, error))
         if event.attempts >= settings.max_attempts:
-            return EventOutcome(event.id, EventStatus.FAILED, f"gave up after {event.attempts} attempts: {error}")
+            reason = f"gave up after {event.attempts} attempts: {error}"
+            return Processed(EventOutcome(event.id, EventStatus.FAILED, reason))
         wait = settings.backoff(event.attempts, getattr(exc, "retry_after", None))
-        return EventOutcome(event.id, EventStatus.RECEIVED, error, not_before=utcnow() + wait)
+        outcome = EventOutcome(event.id, EventStatus.RECEIVED, error, not_before=utcnow() + wait)
+        return Processed(outcome, step_connections(spec).get(exc.step_key or ""))
     except TemplateError as exc:
-        return EventOutcome(event.id, EventStatus.FAILED, f"TemplateError: {exc}")
+        return Processed(EventOutcome(event.id, EventStatus.FAILED, f"TemplateError: {exc}"))
     except Exception as exc:  # a bug or an unexpected answer: keep the reason, replay once fixed
         log.exception("event %s: unexpected error", event.id)
-        return EventOutcome(event.id, EventStatus.FAILED, f"{type(exc).__name__}: {exc}")
-    return EventOutcome(event.id, EventStatus.DONE)
+        return Processed(EventOutcome(event.id, EventStatus.FAILED, f"{type(exc).__name__}: {exc}"))
+    return Processed(EventOutcome(event.id, EventStatus.DONE))
 
 
 def load_spec(workflow_id: int, url: str | None) -> tuple[WorkflowSpec, int] | None:
@@ -271,26 +287,69 @@ def _process_batch(
     summary: DrainSummary,
     clock: Callable[[], float],
 ) -> bool:
-    """Process one claimed batch; False when the app is down (the workflow's waiting events were parked)."""
+    """Process one claimed batch; False when an app is down (the workflow's waiting events were parked)."""
+    with engine.begin() as connection:
+        tripped = circuits_of(connection, set(step_connections(spec).values()))
+    now = utcnow()
+    open_circuits = [circuit for circuit in tripped.values() if circuit.is_open(now)]
+    if open_circuits:
+        circuit = max(open_circuits, key=lambda c: as_utc(c.open_until))
+        app, connection_id = circuit.key
+        reason = f"not tried: {app} on connection {connection_id} is unavailable ({circuit.last_error})"
+        _give_back(engine, workflow_id, dag_run_id, batch, as_utc(circuit.open_until), reason, summary)
+        return False
     for index, event in enumerate(batch):
         began = clock()
-        outcome = process_event(spec, workflow_id, event, clients, settings)
+        processed = process_event(spec, workflow_id, event, clients, settings)
+        outcome = processed.outcome
+        if processed.unavailable is not None:
+            outcome = _trip(engine, processed.unavailable, outcome, settings)
         with engine.begin() as connection:
             if not finish_events(connection, [outcome], dag_run_id):
                 log.warning("event %s: its lease was lost to another run; this run's outcome is not recorded", event.id)
+            if tripped and outcome.status == EventStatus.DONE:  # the probe went through: the apps answer again
+                close(connection, tripped)
+                log.info("circuits closed: %s", ", ".join("/".join(key) for key in tripped))
+                tripped = {}
         summary.add(outcome)
         elapsed_ms = (clock() - began) * 1000
         log.info("event %s (%s): %s in %.0f ms%s", event.id, event.dedupe_key, outcome.status.value, elapsed_ms,
                  f": {outcome.error}" if outcome.error else "")  # fmt: skip
         if outcome.status == EventStatus.RECEIVED:
             assert outcome.not_before is not None
-            rest = [e.id for e in batch[index + 1 :]]
-            with engine.begin() as connection:
-                release_events(connection, dag_run_id, rest, outcome.not_before,
-                               f"not tried: the app failed on event {event.id} ({outcome.error})")  # fmt: skip
-                parked = park_workflow(connection, workflow_id, outcome.not_before)
-            summary.released.extend(rest)
-            log.warning("app unavailable: %d events given back, %d more of the workflow parked, until %s",
-                        len(rest), parked, outcome.not_before)  # fmt: skip
+            reason = f"not tried: the app failed on event {event.id} ({outcome.error})"
+            _give_back(engine, workflow_id, dag_run_id, batch[index + 1 :], outcome.not_before, reason, summary)
             return False
     return True
+
+
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)  # SQLite returns naive UTC
+
+
+def _trip(engine: Engine, key: ConnectionKey, outcome: EventOutcome, settings: DrainSettings) -> EventOutcome:
+    """Open the breaker of the app that failed; the event waits at least as long as the breaker is open."""
+    assert outcome.not_before is not None
+    with engine.begin() as connection:
+        open_until = trip(connection, key, outcome.error or "", settings.backoff)
+    log.warning("circuit open: %s on connection %s until %s", *key, open_until)
+    return replace(outcome, not_before=max(outcome.not_before, open_until))
+
+
+def _give_back(
+    engine: Engine,
+    workflow_id: int,
+    dag_run_id: str,
+    events: Sequence[ClaimedEvent],
+    not_before: dt.datetime,
+    reason: str,
+    summary: DrainSummary,
+) -> None:
+    """An app is down: the claimed events go back untried and every waiting event of the workflow is parked."""
+    rest = [e.id for e in events]
+    with engine.begin() as connection:
+        release_events(connection, dag_run_id, rest, not_before, reason)
+        parked = park_workflow(connection, workflow_id, not_before)
+    summary.released.extend(rest)
+    log.warning("app unavailable: %d events given back, %d more of the workflow parked, until %s",
+                len(rest), parked, not_before)  # fmt: skip

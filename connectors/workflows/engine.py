@@ -61,6 +61,8 @@ def run_step(
             raise StepFailed(f"search '{step.operation}' found nothing for {json.dumps(inputs, default=str)}")
     except (IntegrationError, TemplateError) as exc:
         _log_failure(workflow_id, dedupe_key, step.key, exc)
+        if isinstance(exc, IntegrationError):
+            exc.step_key = step.key
         raise
     with get_engine().begin() as connection:
         record_step(

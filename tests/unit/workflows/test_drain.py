@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from connectors.registry.db import get_engine, session_scope
 from connectors.registry.inbox import claimable
-from connectors.registry.models import ActionLogEntry, Drain, Event, EventStatus, utcnow
+from connectors.registry.models import ActionLogEntry, Circuit, Drain, Event, EventStatus, utcnow
 from connectors.workflows.drain import DrainSettings, drain_workflow
 from tests.unit.runtime.scripted_server import Scripted, ScriptedServer, scripted_server
 from tests.unit.workflows.drain_fixtures import apply, clients_for, deliver, new_registry, statuses
@@ -89,11 +89,16 @@ def test_an_outage_sends_the_event_back_with_backoff_and_gives_the_batch_back_un
     with session_scope(registry) as session:
         for event in session.scalars(select(Event)):
             event.not_before = utcnow() - dt.timedelta(seconds=1)
+        for circuit in session.scalars(select(Circuit)):
+            circuit.open_until = utcnow() - dt.timedelta(seconds=1)
     later = drain_workflow(workflow, "run-2", clients_for(scripted_server.url), settings, url=registry)
     assert later.done == ids
     with session_scope(registry) as session:
         assert dict(session.execute(select(Event.id, Event.attempts)).all()) == {
-            ids[0]: 2, ids[1]: 1, ids[2]: 1, ids[3]: 1
+            ids[0]: 2,
+            ids[1]: 1,
+            ids[2]: 1,
+            ids[3]: 1,
         }
 
 

@@ -1,0 +1,111 @@
+"""The circuit breaker per (app, connection): one workflow finding an app down makes every workflow calling it on
+that connection wait, without a request; a probe that goes through closes it (a real registry and HTTP server)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from connectors.registry.db import get_engine, session_scope
+from connectors.registry.models import Circuit, Event, EventStatus, utcnow
+from connectors.spec import Catalog
+from connectors.workflows.drain import DrainSettings, as_utc, drain_workflow
+from connectors.workflows.validation import load_workflow
+from tests.unit.runtime.scripted_server import Scripted, ScriptedServer, scripted_server
+from tests.unit.workflows.drain_fixtures import (
+    apply,
+    apply_workflows_rows,
+    clients_for,
+    deliver,
+    new_registry,
+    write_workflow,
+)
+
+__all__ = ["scripted_server"]  # the fixture
+SETTINGS = DrainSettings(retry_initial_seconds=60)
+ATTEMPTS = Catalog.load().get("http@1.0.0").retry.max_attempts
+
+
+@pytest.fixture
+def registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = new_registry(tmp_path)
+    monkeypatch.setenv("INTEGRATIONS_DB_URL", url)
+    return url
+
+
+def apply_second(url: str, folder: Path) -> int:
+    """A second workflow of the client, sending to the same app on the same connection."""
+    second = folder / "second"
+    second.mkdir()
+    path = write_workflow(second)
+    path.write_text(path.read_text().replace("key: orders", "key: returns"))
+    with session_scope(url) as session:
+        (row,) = apply_workflows_rows(session, load_workflow(path, Catalog.load()))
+        return row.id
+
+
+def circuits(url: str) -> dict[tuple[str, str], Circuit]:
+    with session_scope(url) as session:
+        return {(c.app, c.connection_id): c for c in session.scalars(select(Circuit))}
+
+
+def events_of(url: str, workflow_id: int) -> list[Event]:
+    with session_scope(url) as session:
+        return list(session.scalars(select(Event).where(Event.workflow_id == workflow_id)))
+
+
+def test_an_app_found_down_by_one_workflow_is_not_called_by_another_until_the_circuit_half_opens(
+    registry: str, tmp_path: Path, scripted_server: ScriptedServer
+) -> None:
+    orders, returns = apply(registry, tmp_path), apply_second(registry, tmp_path)
+    scripted_server.default = Scripted(503, {"error": "down"})
+    deliver(registry, orders, {"id": 1, "status": "paid"})
+    deliver(registry, returns, {"id": 2, "status": "paid"}, {"id": 3, "status": "paid"})
+
+    drain_workflow(orders, "orders-1", clients_for(scripted_server.url), SETTINGS, url=registry)
+    calls_while_finding_out = len(scripted_server.requests)
+    returned = drain_workflow(returns, "returns-1", clients_for(scripted_server.url), SETTINGS, url=registry)
+
+    [circuit] = circuits(registry).values()
+    assert (circuit.app, circuit.connection_id, circuit.failures) == ("http", "api", 1)
+    assert as_utc(circuit.open_until) >= utcnow() + dt.timedelta(seconds=55)
+    assert calls_while_finding_out == ATTEMPTS  # the call's own retries, then the breaker opened
+    assert len(scripted_server.requests) == calls_while_finding_out  # the other workflow sent nothing
+    assert len(returned.released) == 2 and returned.done == []
+    waiting = events_of(registry, returns)
+    assert all(e.status is EventStatus.RECEIVED and e.attempts == 0 for e in waiting)
+    assert {as_utc(e.not_before) for e in waiting} == {as_utc(circuit.open_until)}  # parked, no worker held
+    assert "http on connection api is unavailable" in (waiting[0].error or "")
+
+    scripted_server.default = Scripted(200, {})  # the app is back and the breaker's wait is over
+    with get_engine(registry).begin() as connection:
+        connection.execute(update(Circuit).values(open_until=utcnow() - dt.timedelta(seconds=1)))
+        connection.execute(update(Event).values(not_before=None))
+    probe = drain_workflow(returns, "returns-2", clients_for(scripted_server.url), SETTINGS, url=registry)
+
+    assert len(probe.done) == 2
+    assert circuits(registry) == {}  # closed by the probe that went through
+
+
+def test_each_failed_probe_opens_the_circuit_for_longer(
+    registry: str, tmp_path: Path, scripted_server: ScriptedServer
+) -> None:
+    orders = apply(registry, tmp_path)
+    scripted_server.default = Scripted(503)
+    deliver(registry, orders, {"id": 1, "status": "paid"}, {"id": 2, "status": "paid"})
+    waits = []
+    for run in range(3):
+        before = utcnow()
+        drain_workflow(orders, f"run-{run}", clients_for(scripted_server.url), SETTINGS, url=registry)
+        [circuit] = circuits(registry).values()
+        waits.append((as_utc(circuit.open_until) - before).total_seconds())
+        with get_engine(registry).begin() as connection:  # the wait is over: the next run probes
+            connection.execute(update(Circuit).values(open_until=utcnow() - dt.timedelta(seconds=1)))
+            connection.execute(update(Event).values(not_before=None))
+
+    assert [round(wait, -1) for wait in waits] == [60, 120, 240]
+    assert circuits(registry)[("http", "api")].failures == 3
+    assert len(scripted_server.requests) == 3 * ATTEMPTS  # three probes: one event each time, not the batch
