@@ -7,10 +7,11 @@ from pathlib import Path
 
 import click
 
+from connectors.cli_db import db
 from connectors.cli_env import env
 from connectors.cli_events import events
 from connectors.cli_status import status
-from connectors.cli_workflows import db, workflows
+from connectors.cli_workflows import workflows
 from connectors.sandbox.cli import sandbox as sandbox_commands
 from connectors.spec import AppDefinitionError, Catalog, load_app_version
 from connectors.spec.catalog import definition_files

@@ -1,4 +1,4 @@
-"""`integrations db ...` and `integrations workflows ...`."""
+"""`integrations workflows ...`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from connectors.registry.db import database_url, migrate, session_scope
+from connectors.cli_db import registry_session
+from connectors.hooks.connection_types import AirflowConnectionTypes
 from connectors.registry.models import Workflow
 from connectors.spec import AppDefinitionError, Catalog
 from connectors.spec.errors import format_path
@@ -28,31 +29,30 @@ from connectors.workflows.validation import check_workflow
 
 
 @click.group()
-def db() -> None:
-    """The registry database."""
-
-
-@db.command("migrate")
-def db_migrate() -> None:
-    """Create or upgrade the registry schema (SQLite in the Airflow home, or INTEGRATIONS_DB_URL)."""
-    migrate()
-    click.echo(f"registry database at {database_url().split('@')[-1]} is up to date")
-
-
-@click.group()
 def workflows() -> None:
     """Workflows: apply YAML files, list, show, enable, disable, delete."""
 
 
 @workflows.command("apply")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-def workflows_apply(files: tuple[Path, ...]) -> None:
-    """Validate and upsert workflow files; all or nothing: one bad file changes nothing."""
+@click.option(
+    "--allow-missing-connections",
+    is_flag=True,
+    help="Apply even if a connection does not exist yet (one of another app's type is still refused).",
+)
+def workflows_apply(files: tuple[Path, ...], allow_missing_connections: bool) -> None:
+    """Validate and upsert workflow files; all or nothing: one bad file changes nothing. The connections they name
+    must exist in Airflow, each of its app's type (`integrations_<app>`)."""
     paths = [p for f in files for p in (sorted(f.glob("*.y*ml")) if f.is_dir() else [f])]
     catalog = Catalog.load()
+    connections = AirflowConnectionTypes()
     try:
-        loaded = load_workflow_paths(paths, catalog)
-        with session_scope() as session:
+        try:
+            loaded = load_workflow_paths(paths, catalog, connections, allow_missing_connections)
+        finally:
+            for warning in connections.warnings(allow_missing_connections):
+                click.echo(warning, err=True)
+        with registry_session() as session:
             issues = check_new_deprecated_uses(session, loaded, catalog)
             if issues:
                 raise AppDefinitionError(issues)
@@ -68,7 +68,7 @@ def workflows_apply(files: tuple[Path, ...]) -> None:
 
 @workflows.command("list")
 def workflows_list() -> None:
-    with session_scope() as session:
+    with registry_session() as session:
         rows = session.scalars(select(Workflow).order_by(Workflow.client, Workflow.key)).all()
         click.echo(f"{'ID':>4}  {'ENABLED':7}  {'TRIGGER':32}  DAG")
         for row in rows:
@@ -80,14 +80,14 @@ def workflows_list() -> None:
 @click.argument("reference")
 def workflows_show(reference: str) -> None:
     """One workflow (id, dag_id or client/key) as stored."""
-    with session_scope() as session:
+    with registry_session() as session:
         row = _found(session, reference)
     click.echo(f"# {row.dag_id}, revision {row.revision}, {'enabled' if row.enabled else 'disabled'}")
     click.echo(json.dumps(row.definition, indent=2))
 
 
 def _set_enabled(reference: str, enabled: bool) -> None:
-    with session_scope() as session:
+    with registry_session() as session:
         row = _found(session, reference)
         row.enabled = enabled
         click.echo(f"{'enabled' if enabled else 'disabled'} {row.dag_id}")
@@ -110,7 +110,7 @@ def workflows_disable(reference: str) -> None:
 @click.argument("reference")
 @click.confirmation_option(prompt="Delete the workflow with its events and action log?")
 def workflows_delete(reference: str) -> None:
-    with session_scope() as session:
+    with registry_session() as session:
         row = _found(session, reference)
         session.delete(row)
         click.echo(f"deleted {row.dag_id}")
@@ -147,7 +147,7 @@ def workflows_upgrade(reference: str | None, target: str, all_on: str | None, dr
     if (reference is None) == (all_on is None):
         raise click.ClickException("give one workflow REFERENCE or --all-on APP@VERSION")
     catalog = Catalog.load()
-    with session_scope() as session:
+    with registry_session() as session:
         if reference:
             rows = [_found(session, reference)]
         else:
@@ -165,7 +165,7 @@ def workflows_upgrade(reference: str | None, target: str, all_on: str | None, dr
 @click.argument("reference")
 def workflows_rollback(reference: str) -> None:
     """Return a workflow to its definition before the last upgrade."""
-    with session_scope() as session:
+    with registry_session() as session:
         row = _found(session, reference)
         if row.previous_definition is None:
             raise click.ClickException(f"{row.dag_id} has no earlier definition to return to")

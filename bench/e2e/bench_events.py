@@ -69,7 +69,7 @@ def apply_workflows(platform: Platform, clients: int, folder: Path) -> list[str]
             .replace("connection: demo_eshopbox", f"connection: {name}_eshopbox")
         )
         (folder / f"{name}.yaml").write_text(text_)
-    env = {**os.environ, "INTEGRATIONS_DB_URL": platform.registry_url}
+    env = {**os.environ, **connections(clients), "INTEGRATIONS_DB_URL": platform.registry_url}
     subprocess.run([str(ROOT / ".venv" / "bin" / "integrations"), "workflows", "apply", str(folder)],
                    env=env, check=True, capture_output=True)  # fmt: skip
     dag_ids = [f"wf.{client_name(n)}.shopify_order_to_eshopbox" for n in range(1, clients + 1)]

@@ -237,6 +237,29 @@ def requeue_event(session: Session, event_id: int) -> Event:
     return event
 
 
+def _failed_since(workflow_id: int, received_since: dt.datetime) -> Any:
+    return and_(_e.workflow_id == workflow_id, _e.status == EventStatus.FAILED, _e.received_at >= received_since)
+
+
+def failed_events(session: Session, workflow_id: int, received_since: dt.datetime) -> list[Event]:
+    """The workflow's failed events received since `received_since`, oldest first: what a bulk replay takes."""
+    query = select(Event).where(_failed_since(workflow_id, received_since)).order_by(Event.id)
+    return list(session.scalars(query))
+
+
+def requeue_failed_events(session: Session, workflow_id: int, received_since: dt.datetime) -> list[int]:
+    """Put every failed event of the workflow received since `received_since` back in the queue as `requeue_event`
+    does one (a bulk replay). One statement, which only changes events still `failed` when it runs: done, filtered,
+    waiting and running events are left alone. Returns their ids, oldest first."""
+    result = session.execute(
+        update(Event.__table__)
+        .where(_failed_since(workflow_id, received_since))
+        .values(status=EventStatus.RECEIVED, attempts=0, not_before=None, lease_until=None, error=None)
+        .returning(_e.id)
+    )
+    return sorted(result.scalars())
+
+
 def pending_events(session: Session, workflow_id: int, keys: Sequence[str]) -> dict[str, int]:
     """Dedupe key -> event id of the events of these keys that are not final yet."""
     query = select(_e.dedupe_key, _e.id).where(

@@ -12,6 +12,7 @@ import requests
 from connectors.runtime.redaction import redact
 
 EXCERPT_LENGTH = 500
+EXCERPT_SCAN = 64 * 1024  # redacted before it is cut: a secret across the cut must not leave its first half behind
 
 
 class IntegrationError(Exception):
@@ -99,8 +100,10 @@ class PermanentError(HttpError):
 
 
 def excerpt_of(response: requests.Response) -> str:
+    """The start of a response body for errors and the action log, with every registered secret masked (apps echo
+    request headers: `Authorization`, cookies)."""
     try:
-        return response.text[:EXCERPT_LENGTH]
+        return redact(response.text[:EXCERPT_SCAN])[:EXCERPT_LENGTH]
     except Exception:  # undecodable body
         return ""
 

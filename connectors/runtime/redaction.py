@@ -6,11 +6,15 @@ no handler or formatter configuration can bypass it. Errors build their messages
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import re
 import threading
 from collections.abc import Callable, Iterable
 from urllib.parse import quote, quote_plus
+
+from connectors.runtime.personal_data import mask_personal
 
 MASK = "***"
 MIN_SECRET_LENGTH = 5  # shorter values would mask ordinary words (Airflow's masker uses the same limit)
@@ -31,7 +35,8 @@ class SecretRegistry:
             self._listeners.append(listener)
 
     def register(self, *values: object) -> None:
-        """Remember secret values (and their URL-encoded forms) so they never appear in logs or errors."""
+        """Remember secret values (and their URL-encoded and JSON-escaped forms) so they never appear in logs or
+        errors."""
         fresh = set()
         for value in values:
             if value is None:
@@ -39,7 +44,7 @@ class SecretRegistry:
             text = str(value)
             if len(text) < MIN_SECRET_LENGTH:
                 continue
-            fresh.update({text, quote(text, safe=""), quote_plus(text)})
+            fresh.update(_encoded_forms(text))
             if text not in self._values:
                 for listener in self._listeners:
                     listener(text)
@@ -59,9 +64,29 @@ class SecretRegistry:
             self._pattern = None
 
 
+def _encoded_forms(text: str) -> set[str]:
+    """The forms a secret takes when a server echoes it: as is, URL-encoded, and inside a JSON string (where some
+    servers, PHP's among them, also escape '/')."""
+    in_json = json.dumps(text)[1:-1]
+    return {text, quote(text, safe=""), quote_plus(text), in_json, in_json.replace("/", "\\/")}
+
+
 secrets = SecretRegistry()
 register_secret = secrets.register
 redact = secrets.redact
+
+
+def register_basic_credentials(username: object, password: object) -> None:
+    """Register what HTTP Basic sends, `base64(username:password)`, besides the password itself: a server that
+    echoes the `Authorization` header would otherwise reveal both. Clients encode the pair as Latin-1 (requests)
+    or UTF-8; both forms are registered."""
+    pair = f"{username}:{password}"
+    for encoding in ("latin-1", "utf-8"):
+        try:
+            register_secret(password, base64.b64encode(pair.encode(encoding)).decode())
+        except UnicodeEncodeError:
+            continue
+
 
 _installed = False
 _install_lock = threading.Lock()
@@ -74,9 +99,9 @@ def _redacting_factory(previous: Callable[..., logging.LogRecord]) -> Callable[.
             message = record.getMessage()
         except Exception:  # a malformed record: leave it to logging's own error handling
             return record
-        record.msg, record.args = redact(message), None
+        record.msg, record.args = mask_personal(redact(message)), None
         if record.exc_info and not record.exc_text:
-            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_text = mask_personal(redact(logging.Formatter().formatException(record.exc_info)))
         return record
 
     return factory

@@ -2,22 +2,31 @@
 
 A string that is exactly one `{{ expression }}` renders to the expression's native value (an integer stays an
 integer in a JSON body); any other string renders to text. Undefined names are errors, never empty strings.
+A request `url` renders through `render_url`: values read from data are percent-encoded as path segments
+(`connectors.spec.url_templates`). Whatever goes wrong while rendering (an undefined name, an attribute the sandbox
+refuses, an overflow, an output over `MAX_RENDERED_LENGTH`) is a `TemplateError`: the same data fails the same way
+every time, so it is never retried.
 The dialect itself (environment, syntax, `TemplateError`) is defined in `connectors.spec.templates`, where the
 loader checks templates; this module only renders.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import TemplateSyntaxError, Undefined
-from jinja2.exceptions import UndefinedError
+import jinja2
+from jinja2 import Template, TemplateSyntaxError, Undefined
 
+from connectors.spec.template_limits import MAX_RENDERED_LENGTH
 from connectors.spec.templates import ENVIRONMENT, TemplateError, is_template, single_expression
+from connectors.spec.url_templates import encode_url_expressions
 
-__all__ = ["TemplateError", "render_text", "render_value"]
+__all__ = ["MAX_RENDERED_LENGTH", "TemplateError", "render_text", "render_url", "render_value"]
+
+# Rendering pure data can only fail deterministically; these are the ways it does (OverflowError included).
+_RENDERING_ERRORS = (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError, RecursionError)
 
 
 @lru_cache(maxsize=4096)
@@ -31,21 +40,18 @@ def _compile(source: str) -> Any:
         raise TemplateError(f"invalid template {source!r}: {exc.message}") from exc
 
 
+@lru_cache(maxsize=1024)
+def _compile_url(source: str) -> Template:
+    try:
+        return ENVIRONMENT.from_string(encode_url_expressions(ENVIRONMENT.parse(source)))
+    except TemplateSyntaxError as exc:
+        raise TemplateError(f"invalid template {source!r}: {exc.message}") from exc
+
+
 def render_value(value: Any, context: Mapping[str, Any]) -> Any:
     """Render every string inside `value` (dicts and lists are walked) against `context`."""
     if isinstance(value, str):
-        if not is_template(value):
-            return value
-        compiled = _compile(value)
-        try:
-            if hasattr(compiled, "render"):
-                return compiled.render(context)
-            result = compiled(**context)
-        except UndefinedError as exc:
-            raise TemplateError(f"template {value!r}: {exc.message}") from exc
-        if isinstance(result, Undefined):
-            raise TemplateError(f"template {value!r}: {result._undefined_message}")
-        return result
+        return _render(value, _compile(value), context) if is_template(value) else value
     if isinstance(value, Mapping):
         return {key: render_value(item, context) for key, item in value.items()}
     if isinstance(value, list):
@@ -54,6 +60,49 @@ def render_value(value: Any, context: Mapping[str, Any]) -> Any:
 
 
 def render_text(template: str, context: Mapping[str, Any]) -> str:
-    """Render a template that must produce text (URLs, header values)."""
+    """Render a template that must produce text (header values, base URLs)."""
     rendered = render_value(template, context)
     return "" if rendered is None else str(rendered)
+
+
+def render_url(template: str, context: Mapping[str, Any]) -> str:
+    """Render a request `url` template: each expression that reads more than `properties` and `env` becomes one
+    percent-encoded path segment, unless it ends with `| path`."""
+    return _render(template, _compile_url(template), context) if is_template(template) else template
+
+
+def _render(source: str, compiled: Any, context: Mapping[str, Any]) -> Any:
+    try:
+        if isinstance(compiled, Template):
+            return _bounded(source, compiled.generate(context))
+        result = compiled(**context)
+    except TemplateError:
+        raise
+    except _RENDERING_ERRORS as exc:
+        raise TemplateError(f"template {source!r}: {_reason(exc)}") from exc
+    if isinstance(result, Undefined):
+        raise TemplateError(f"template {source!r}: {result._undefined_message}")
+    if isinstance(result, str) and len(result) > MAX_RENDERED_LENGTH:
+        raise _too_long(source)
+    return result
+
+
+def _bounded(source: str, chunks: Iterable[str]) -> str:
+    """Join rendered chunks, stopping as soon as they pass the limit (before a huge loop has finished)."""
+    parts, length = [], 0
+    for chunk in chunks:
+        length += len(chunk)
+        if length > MAX_RENDERED_LENGTH:
+            raise _too_long(source)
+        parts.append(chunk)
+    return "".join(parts)
+
+
+def _too_long(source: str) -> TemplateError:
+    return TemplateError(f"template {source!r} renders more than {MAX_RENDERED_LENGTH:,} characters, the limit")
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, jinja2.TemplateError) and exc.message:
+        return exc.message
+    return str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"

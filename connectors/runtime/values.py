@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from connectors.runtime.errors import ConfigurationError
-from connectors.spec.base import describe_type_mismatch
+from connectors.spec.base import describe_pattern_mismatch, describe_type_mismatch
 
 
 class Declared(Protocol):
@@ -40,7 +40,8 @@ def coerce(type_name: str, value: Any) -> Any:
 
 
 def resolve_values(declared: Mapping[str, Declared], supplied: Mapping[str, Any], what: str) -> dict[str, Any]:
-    """Every declared name with its value (supplied, else default, else None); raise listing every problem.
+    """Every declared name with its value (supplied, else default, else None); raise listing every problem (a
+    missing required value, a wrong type, a value outside its choices or its pattern).
 
     `what` names the place for the message, e.g. "environment of shopify@1.0.0".
     """
@@ -55,7 +56,9 @@ def resolve_values(declared: Mapping[str, Declared], supplied: Mapping[str, Any]
             resolved[name] = None
             continue
         value = coerce(declaration.type, value)
-        problem = describe_type_mismatch(declaration.type, value, getattr(declaration, "choices", None))
+        problem = describe_type_mismatch(
+            declaration.type, value, getattr(declaration, "choices", None)
+        ) or describe_pattern_mismatch(declaration.type, value, getattr(declaration, "pattern", None))
         if problem:
             problems.append(f"'{name}': {problem}")
         resolved[name] = value

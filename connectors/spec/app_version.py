@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from connectors.spec.actions import ActionSpec, SearchSpec
 from connectors.spec.auth import AuthSpec
 from connectors.spec.base import SpecModel, TypedFieldSpec, describe_type_mismatch
+from connectors.spec.templates import is_template
 from connectors.spec.triggers import TriggerSpec
 
 SEMVER = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?$"
@@ -115,6 +117,14 @@ class AppVersionSpec(SpecModel):
     status: Literal["active", "deprecated"] = "active"
     deprecation: DeprecationSpec | None = None
     base_url: str = Field(description="Jinja template over properties and env.")
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Other hosts requests may go to besides base_url's: URLs whose scheme, host and port count "
+        "(a path is ignored); Jinja templates over properties and env. Every other host is refused, so data "
+        "mapped into a URL cannot send the connection's credentials elsewhere. Token and login URLs of the auth "
+        "block are always allowed.",
+        examples=[["https://{{ properties.workspace }}.myeshopbox.com"]],
+    )
     auth: AuthSpec
     properties: dict[str, PropertySpec] = Field(default_factory=dict)
     environment: dict[str, EnvironmentVariableSpec] = Field(default_factory=dict)
@@ -125,6 +135,15 @@ class AppVersionSpec(SpecModel):
     rate_limit: RateLimitSpec | None = None
     timeouts: TimeoutsSpec = Field(default_factory=TimeoutsSpec)
     migrations: list[MigrationSpec] = Field(default_factory=list)
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts_are_urls(cls, hosts: list[str]) -> list[str]:
+        for host in hosts:
+            parts = urlsplit(host)
+            if not is_template(host) and (parts.scheme not in ("http", "https") or not parts.hostname):
+                raise ValueError(f"{host!r} is not an http(s) URL such as https://api.example.com")
+        return hosts
 
     @model_validator(mode="after")
     def _deprecation_matches_status(self) -> AppVersionSpec:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -47,7 +48,25 @@ class TypedFieldSpec(SpecModel):
     required: bool = False
     default: Any = None
     choices: list[str] | None = None
+    pattern: str | None = Field(
+        default=None,
+        description="Regular expression (Python syntax) the whole value must match; checked before any request. "
+        "Give one to every property that builds a URL.",
+        examples=["[a-z0-9][a-z0-9-]*"],
+    )
     help: str | None = None
+
+    @model_validator(mode="after")
+    def _check_pattern(self) -> TypedFieldSpec:
+        if self.pattern is None:
+            return self
+        if self.type not in PATTERN_TYPES:
+            raise ValueError(f"'pattern' is only allowed with type 'string' or 'secret', not '{self.type}'")
+        try:
+            re.compile(self.pattern)
+        except re.error as exc:
+            raise ValueError(f"pattern {self.pattern!r} is not a valid regular expression: {exc}") from None
+        return self
 
     @model_validator(mode="after")
     def _check_choices_and_default(self) -> TypedFieldSpec:
@@ -56,11 +75,15 @@ class TypedFieldSpec(SpecModel):
         if self.choices and self.type not in ("choice", "string"):
             raise ValueError(f"'choices' is only allowed with type 'choice' or 'string', not '{self.type}'")
         if self.default is not None:
-            problem = describe_type_mismatch(self.type, self.default, self.choices)
+            problem = describe_type_mismatch(self.type, self.default, self.choices) or describe_pattern_mismatch(
+                self.type, self.default, self.pattern
+            )
             if problem:
                 raise ValueError(f"default {problem}")
         return self
 
+
+PATTERN_TYPES = ("string", "secret")
 
 _PYTHON_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -83,3 +106,12 @@ def describe_type_mismatch(type_name: str, value: Any, choices: list[str] | None
     if choices and value not in choices:
         return f"{value!r} is not one of {', '.join(choices)}"
     return None
+
+
+def describe_pattern_mismatch(type_name: str, value: Any, pattern: str | None) -> str | None:
+    """Return why `value` does not match `pattern` as a whole, or None when it does (or there is no pattern).
+    A secret's value is never shown."""
+    if pattern is None or not isinstance(value, str) or re.fullmatch(pattern, value):
+        return None
+    shown = "(a secret)" if type_name == "secret" else repr(value)
+    return f"{shown} does not match the pattern {pattern!r}"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import difflib
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from connectors.spec.app_version import AppVersionSpec
@@ -22,6 +23,7 @@ def check_references(spec: AppVersionSpec) -> list[tuple[Path, str]]:
     with_auth = {**common, "auth": auth_names}
     problems: list[tuple[Path, str]] = []
     problems += check_template_names(("base_url",), spec.base_url, common)
+    problems += check_template_names(("allowed_hosts",), spec.allowed_hosts, common)
     problems += check_template_names(("auth",), spec.auth.model_dump(by_alias=True, exclude={"fields"}), with_auth)
     for key, trigger in spec.triggers.items():
         scope = {**with_auth, "window": WINDOW_NAMES} if trigger.type == "polling" else with_auth
@@ -42,10 +44,11 @@ def _request(request: RequestSpec) -> dict[str, Any]:
 
 
 def check_template_names(
-    base: Path, value: Any, scope: Scope, undeclared: str = "which is not declared"
+    base: Path, value: Any, scope: Scope, undeclared: str | Mapping[str, str] = "which is not declared"
 ) -> Iterator[tuple[Path, str]]:
     """Every template inside `value` may only use the namespaces in `scope`, and of each only the attributes
-    listed (`None`: any attribute, for data without a fixed shape such as a webhook body)."""
+    listed (`None`: any attribute, for data without a fixed shape such as a webhook body). `undeclared` says
+    why an attribute is not there, for every namespace or per namespace."""
     for path, template in iter_templates(value, base):
         try:
             names = referenced_names(template)
@@ -59,8 +62,15 @@ def check_template_names(
                 continue
             declared = scope[namespace]
             if declared is not None and attribute is not None and attribute not in declared:
-                names_list = ", ".join(sorted(declared)) or "none"
-                yield path, f"template uses '{namespace}.{attribute}', {undeclared} (declared: {names_list})"
+                why = undeclared if isinstance(undeclared, str) else undeclared.get(namespace, "which is not declared")
+                yield path, f"template uses '{namespace}.{attribute}', {why} {declared_names(attribute, declared)}"
+
+
+def declared_names(name: str, declared: Iterable[str]) -> str:
+    """`(declared: a, b); did you mean 'a'?`: what may be used instead of `name`, the closest first."""
+    names = sorted(declared)
+    close = difflib.get_close_matches(name, names, n=1)
+    return f"(declared: {', '.join(names) or 'none'})" + (f"; did you mean '{close[0]}'?" if close else "")
 
 
 def _check_search_first(spec: AppVersionSpec, action_key: str) -> Iterator[tuple[Path, str]]:

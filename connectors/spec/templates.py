@@ -7,26 +7,39 @@ them. `connectors.runtime.templating` renders with the same environment, so both
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
+from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from connectors.spec.template_limits import GUARDED_OPERATORS, check_binop
+from connectors.spec.url_templates import PATH_FILTER, SEGMENT_FILTER, url_path, url_segment
 
 _SINGLE_EXPRESSION = re.compile(r"^\{\{(?P<expr>(?:(?!\}\}|\{\{).)*)\}\}$", re.DOTALL)
 
 
 class _DataEnvironment(ImmutableSandboxedEnvironment):
-    """`inputs.items` means the key `items` of a mapping, never the dict method: data before attributes."""
+    """`inputs.items` means the key `items` of a mapping, never the dict method: data before attributes.
+    `*` and `**` are checked before they run (`template_limits`)."""
+
+    intercepted_binops = GUARDED_OPERATORS
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if isinstance(obj, Mapping) and attribute in obj:
             return obj[attribute]
         return super().getattr(obj, attribute)
 
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        check_binop(operator, left, right)
+        return super().call_binop(context, operator, left, right)
+
 
 ENVIRONMENT = _DataEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+ENVIRONMENT.filters.update({SEGMENT_FILTER: url_segment, PATH_FILTER: url_path})
 
 
 class TemplateError(ValueError):
@@ -46,9 +59,26 @@ def is_template(value: str) -> bool:
 def _parse(source: str) -> nodes.Template:
     expression = single_expression(source)
     try:
-        return ENVIRONMENT.parse("{{" + expression + "}}" if expression is not None else source)
+        tree = ENVIRONMENT.parse("{{" + expression + "}}" if expression is not None else source)
     except TemplateSyntaxError as exc:
         raise TemplateError(f"invalid template {source!r}: {exc.message}") from exc
+    unknown = _unknown_filter_or_test(tree)
+    if unknown:
+        raise TemplateError(f"invalid template {source!r}: {unknown}")
+    return tree
+
+
+def _unknown_filter_or_test(tree: nodes.Template) -> str | None:
+    """Jinja looks a filter or test up only when its branch renders; a definition is checked for every one."""
+    for kind, node_type, known in (
+        ("filter", nodes.Filter, ENVIRONMENT.filters),
+        ("test", nodes.Test, ENVIRONMENT.tests),
+    ):
+        for node in tree.find_all(node_type):
+            if node.name not in known:
+                close = difflib.get_close_matches(node.name, list(known), n=1)
+                return f"unknown {kind} '{node.name}'" + (f" (did you mean '{close[0]}'?)" if close else "")
+    return None
 
 
 def referenced_names(source: str) -> set[tuple[str, str | None]]:

@@ -58,6 +58,11 @@ class TopicFilterSpec(ValueSourceSpec):
 class OutputFieldSpec(SpecModel):
     label: str | None = None
     type: Literal["string", "integer", "number", "boolean", "object", "array", "datetime"] = "string"
+    sensitive: bool = Field(
+        default=False,
+        description="Personal data (e-mail, phone, address): its values, down to every leaf, are masked in the log "
+        "lines written while an event is processed.",
+    )
 
 
 class WebhookTriggerSpec(SpecModel):

@@ -16,14 +16,16 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.registry.circuits import ConnectionKey, circuits_of, close, trip
+from connectors.registry.dag_ids import dag_id_for
 from connectors.registry.db import get_engine, session_scope
 from connectors.registry.drains import beat, finish_drain, start_drain
 from connectors.registry.inbox import (
@@ -39,7 +41,10 @@ from connectors.registry.models import EventStatus, Workflow, utcnow
 from connectors.runtime.conditions import evaluate_conditions
 from connectors.runtime.errors import IntegrationError
 from connectors.runtime.http.client import AppClient
+from connectors.runtime.log_context import log_fields
+from connectors.runtime.personal_data import mask_personal, masking_personal, personal_values
 from connectors.runtime.templating import TemplateError
+from connectors.spec import AppDefinitionError, Catalog
 from connectors.workflows.engine import ClientFactory, run_steps
 from connectors.workflows.spec import WorkflowSpec
 from connectors.workflows.store import workflow_spec
@@ -75,14 +80,16 @@ class DrainSummary:
     batches: int = 0
 
     def add(self, outcome: EventOutcome) -> None:
+        """Count an outcome; its reason as the task log and XCom may show it (personal data masked)."""
+        reason = mask_personal(outcome.error or "")
         if outcome.status == EventStatus.DONE:
             self.done.append(outcome.event_id)
         elif outcome.status == EventStatus.FILTERED:
             self.filtered.append(outcome.event_id)
         elif outcome.status == EventStatus.FAILED:
-            self.failed[outcome.event_id] = outcome.error or ""
+            self.failed[outcome.event_id] = reason
         else:
-            self.retrying[outcome.event_id] = outcome.error or ""
+            self.retrying[outcome.event_id] = reason
 
     def counts(self) -> dict[str, int]:
         return {
@@ -298,29 +305,72 @@ def _process_batch(
         reason = f"not tried: {app} on connection {connection_id} is unavailable ({circuit.last_error})"
         _give_back(engine, workflow_id, dag_run_id, batch, as_utc(circuit.open_until), reason, summary)
         return False
+    workflow, personal = dag_id_for(spec.client, spec.key), sensitive_fields(spec)
     for index, event in enumerate(batch):
-        began = clock()
-        processed = process_event(spec, workflow_id, event, clients, settings)
-        outcome = processed.outcome
-        if processed.unavailable is not None:
-            outcome = _trip(engine, processed.unavailable, outcome, settings)
-        with engine.begin() as connection:
-            if not finish_events(connection, [outcome], dag_run_id):
-                log.warning("event %s: its lease was lost to another run; this run's outcome is not recorded", event.id)
-            if tripped and outcome.status == EventStatus.DONE:  # the probe went through: the apps answer again
-                close(connection, tripped)
-                log.info("circuits closed: %s", ", ".join("/".join(key) for key in tripped))
-                tripped = {}
-        summary.add(outcome)
-        elapsed_ms = (clock() - began) * 1000
-        log.info("event %s (%s): %s in %.0f ms%s", event.id, event.dedupe_key, outcome.status.value, elapsed_ms,
-                 f": {outcome.error}" if outcome.error else "")  # fmt: skip
+        with log_fields(workflow=workflow, event=event.id), masking_personal(_personal_values(event, personal)):
+            outcome = _process_one(engine, spec, workflow_id, dag_run_id, event, clients, settings, clock, tripped)
+            summary.add(outcome)
+        if outcome.status == EventStatus.DONE:
+            tripped = {}  # closed by this event
         if outcome.status == EventStatus.RECEIVED:
             assert outcome.not_before is not None
             reason = f"not tried: the app failed on event {event.id} ({outcome.error})"
             _give_back(engine, workflow_id, dag_run_id, batch[index + 1 :], outcome.not_before, reason, summary)
             return False
     return True
+
+
+def _process_one(
+    engine: Engine,
+    spec: WorkflowSpec,
+    workflow_id: int,
+    dag_run_id: str,
+    event: ClaimedEvent,
+    clients: ClientFactory,
+    settings: DrainSettings,
+    clock: Callable[[], float],
+    tripped: Mapping[ConnectionKey, object],
+) -> EventOutcome:
+    """One event through conditions and steps, its outcome recorded; the half-open breakers in `tripped` close
+    when it is done."""
+    began = clock()
+    processed = process_event(spec, workflow_id, event, clients, settings)
+    outcome = processed.outcome
+    if processed.unavailable is not None:
+        outcome = _trip(engine, processed.unavailable, outcome, settings)
+    with engine.begin() as connection:
+        if not finish_events(connection, [outcome], dag_run_id):
+            log.warning("event %s: its lease was lost to another run; this run's outcome is not recorded", event.id)
+        if tripped and outcome.status == EventStatus.DONE:  # the probe went through: the apps answer again
+            close(connection, tripped)
+            log.info("circuits closed: %s", ", ".join("/".join(key) for key in tripped))
+    elapsed_ms = (clock() - began) * 1000
+    log.info("event %s (%s): %s in %.0f ms%s", event.id, event.dedupe_key, outcome.status.value, elapsed_ms,
+             f": {outcome.error}" if outcome.error else "")  # fmt: skip
+    return outcome
+
+
+@cache
+def _catalog() -> Catalog:
+    return Catalog.load()
+
+
+def sensitive_fields(spec: WorkflowSpec) -> frozenset[str]:
+    """The trigger output fields the app marks as personal data."""
+    try:
+        trigger = _catalog().get(spec.trigger.app).triggers[spec.trigger.key]
+    except (KeyError, AppDefinitionError):  # an app no longer in the catalog: its steps fail with the reason
+        return frozenset()
+    return frozenset(name for name, field in (trigger.output or {}).items() if field.sensitive)
+
+
+def _personal_values(event: ClaimedEvent, fields: frozenset[str]) -> set[str]:
+    if not fields:
+        return set()
+    try:
+        return personal_values(json.loads(event.payload), fields)
+    except ValueError:
+        return set()
 
 
 def as_utc(moment: dt.datetime) -> dt.datetime:

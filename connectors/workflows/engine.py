@@ -15,6 +15,7 @@ from connectors.registry.db import get_engine
 from connectors.registry.models import ActionOutcome
 from connectors.runtime.errors import HttpError, IntegrationError
 from connectors.runtime.http.client import AppClient
+from connectors.runtime.log_context import log_fields
 from connectors.runtime.mapping import render_mapping
 from connectors.runtime.steps import StepResult, run_action, run_search
 from connectors.runtime.templating import TemplateError
@@ -52,11 +53,12 @@ def run_step(
         inputs = render_mapping(step.inputs, step_context(spec, trigger_data, outputs))
         client = clients(step.app, step.connection)
         result: StepResult
-        if step.kind == "action":
-            key = idempotency_key(workflow_id, dedupe_key, step.key)
-            result = run_action(client, step.operation, inputs, key)
-        else:
-            result = run_search(client, step.operation, inputs)
+        with log_fields(step=step.key):
+            if step.kind == "action":
+                key = idempotency_key(workflow_id, dedupe_key, step.key)
+                result = run_action(client, step.operation, inputs, key)
+            else:
+                result = run_search(client, step.operation, inputs)
         if result.outcome == "not_found" and step.required:
             raise StepFailed(f"search '{step.operation}' found nothing for {json.dumps(inputs, default=str)}")
     except (IntegrationError, TemplateError) as exc:

@@ -12,7 +12,7 @@ from connectors.registry.dag_ids import parse_dag_id
 from connectors.registry.models import Workflow, WorkflowStep
 from connectors.spec import AppDefinitionError, Catalog
 from connectors.workflows.spec import WorkflowSpec
-from connectors.workflows.validation import load_workflow
+from connectors.workflows.validation import ConnectionTypes, load_workflow
 
 
 def load_workflow_files(paths: Iterable[Path], catalog: Catalog) -> list[WorkflowSpec]:
@@ -20,12 +20,18 @@ def load_workflow_files(paths: Iterable[Path], catalog: Catalog) -> list[Workflo
     return [spec for _, spec in load_workflow_paths(paths, catalog)]
 
 
-def load_workflow_paths(paths: Iterable[Path], catalog: Catalog) -> list[tuple[Path, WorkflowSpec]]:
-    """Like `load_workflow_files`, keeping each workflow's file for later messages."""
+def load_workflow_paths(
+    paths: Iterable[Path],
+    catalog: Catalog,
+    connection_types: ConnectionTypes | None = None,
+    allow_missing_connections: bool = False,
+) -> list[tuple[Path, WorkflowSpec]]:
+    """Like `load_workflow_files`, keeping each workflow's file for later messages; with `connection_types`, the
+    connections are checked too (`load_workflow`)."""
     loaded, issues = [], []
     for path in paths:
         try:
-            loaded.append((path, load_workflow(path, catalog)))
+            loaded.append((path, load_workflow(path, catalog, connection_types, allow_missing_connections)))
         except AppDefinitionError as exc:
             issues.extend(exc.issues)
     if issues:

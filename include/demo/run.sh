@@ -55,11 +55,11 @@ INTEGRATIONS_AIRFLOW_PASSWORD="$(python -c "import json, sys; print(json.load(op
 export INTEGRATIONS_AIRFLOW_PASSWORD
 
 integrations db migrate
-integrations workflows apply include/workflows
 airflow db migrate > "$AIRFLOW_HOME/db-migrate.log"
 # `airflow …` run by hand with only AIRFLOW_HOME set (backfills, unpause) must reach the same database.
 python -m connectors.devserver pin-airflow-cfg "$AIRFLOW_HOME/airflow.cfg"
 airflow connections import --overwrite include/connections/demo.json
+integrations workflows apply include/workflows  # after the connections: apply checks each step's connection
 sed "s#http://127.0.0.1:8900#http://127.0.0.1:$SANDBOX_PORT#g" include/variables/demo.json > "$AIRFLOW_HOME/demo-variables.json"
 airflow variables import -a overwrite "$AIRFLOW_HOME/demo-variables.json"
 

@@ -21,7 +21,7 @@ from connectors.runtime.auth.renewing import (
 )
 from connectors.runtime.auth.token_store import TokenSet
 from connectors.runtime.errors import AuthExpiredError
-from connectors.runtime.redaction import register_secret
+from connectors.runtime.redaction import register_basic_credentials, register_secret
 from connectors.runtime.templating import render_text
 from connectors.spec.auth import OAuth2AuthSpec
 
@@ -30,6 +30,8 @@ class OAuth2Auth(RenewingAuth):
     def __init__(self, context: AuthContext) -> None:
         super().__init__(context)
         self.margin = float(self.spec.refresh_margin)
+        if self.spec.client_auth == "basic":  # client_secret_basic: the token call carries base64(id:secret)
+            register_basic_credentials(context.credentials["client_id"], context.credentials["client_secret"])
 
     @property
     def spec(self) -> OAuth2AuthSpec:

@@ -19,6 +19,7 @@ from connectors.runtime.auth.token_store import TokenSet
 from connectors.runtime.errors import AuthExpiredError
 from connectors.runtime.http.request import render_request
 from connectors.runtime.paths import dig
+from connectors.runtime.redaction import register_secret
 from connectors.spec.auth import SessionAuthSpec, TokenSourceSpec
 
 
@@ -42,6 +43,7 @@ class SessionAuth(RenewingAuth):
     def obtain(self, previous: TokenSet | None) -> TokenSet:
         login = render_request(self.spec.login, self.template_context(with_obtained=False), self.context.base_url)
         response = self.outbound_send()(login.method, login.url, **login.as_kwargs())
+        register_secret(*(cookie.value for cookie in response.cookies))  # the session replays them on every call
         raise_for_token_response(response, "login", login.method, login.url)
         token = read_source(response, self.spec.token)
         if not token:

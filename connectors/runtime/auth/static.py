@@ -6,6 +6,7 @@ import requests
 from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 
 from connectors.runtime.auth.base import AppAuth, AuthContext, TemplatedAuth
+from connectors.runtime.redaction import register_basic_credentials
 
 
 class NoAuth(AppAuth):
@@ -14,6 +15,10 @@ class NoAuth(AppAuth):
 
 
 class BasicAuth(AppAuth):
+    def __init__(self, context: AuthContext) -> None:
+        super().__init__(context)
+        register_basic_credentials(context.credentials["username"], context.credentials["password"])
+
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         credentials = self.context.credentials
         return HTTPBasicAuth(credentials["username"], credentials["password"])(request)

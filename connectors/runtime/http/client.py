@@ -29,9 +29,11 @@ from connectors.runtime.errors import (
     excerpt_of,
     parse_retry_after,
 )
+from connectors.runtime.http.hosts import AllowedOrigins
 from connectors.runtime.http.rate_limit import RateBudget, RateBudgetFactory, parse_call_limit, process_budget
 from connectors.runtime.http.request import RenderedRequest
 from connectors.runtime.http.retry import call_with_retries
+from connectors.runtime.log_context import current_log_fields
 from connectors.runtime.redaction import (
     install_log_redaction,
     redact,
@@ -84,6 +86,7 @@ class AppClient:
         register_secret(*(self.env[n] for n, v in spec.environment.items() if v.secret))
         self.session = session or requests.Session()
         self.base_url = render_text(spec.base_url, {"properties": self.properties, "env": self.env})
+        self.hosts = AllowedOrigins.declared(spec, self.base_url, {"properties": self.properties, "env": self.env})
         self.auth: AppAuth = build_auth(
             AuthContext(
                 spec=spec.auth,
@@ -109,6 +112,7 @@ class AppClient:
         A request that is not safe to repeat is re-sent only when the app cannot have acted on the failed attempt,
         or after `before_resend` ran (a search that raises when the record exists): otherwise the error is
         `OutcomeUnknownError` and nothing is sent again."""
+        self.hosts.check(request.url)
         attempts, recheck = itertools.count(1), False
 
         def attempt() -> requests.Response:
@@ -161,7 +165,8 @@ class AppClient:
         timeout = (self.spec.timeouts.connect, self.spec.timeouts.read)
         started = time.monotonic()
         try:
-            response = self.session.request(method, url, auth=auth, timeout=timeout, **kwargs)
+            hooks = {"response": self.hosts.refuse_foreign_redirect}
+            response = self.session.request(method, url, auth=auth, timeout=timeout, hooks=hooks, **kwargs)
         except (requests.Timeout, requests.ConnectionError) as exc:
             self._log(method, url, None, started, attempt, type(exc).__name__)
             reason = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
@@ -210,6 +215,7 @@ class AppClient:
         fields = {
             "app": self.spec.ref,
             "connection": self.connection.connection_id,
+            **current_log_fields(),
             "method": method,
             "url": self._loggable(url),
             "status": status,

@@ -9,7 +9,7 @@ from typing import Any
 import requests
 
 from connectors.runtime.errors import ConfigurationError
-from connectors.runtime.templating import TemplateError, render_text, render_value
+from connectors.runtime.templating import TemplateError, render_text, render_url, render_value
 from connectors.spec.base import RequestSpec
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})  # RFC 9110 9.2.2
@@ -66,7 +66,7 @@ def render_request(spec: RequestSpec, context: Mapping[str, Any], base_url: str 
             raise ConfigurationError(f"query parameters must render to a mapping, got {type(params).__name__}")
         return RenderedRequest(
             method=spec.method,
-            url=join_url(base_url, render_text(spec.url, context)),
+            url=join_url(base_url, render_url(spec.url, context)),
             params={name: value for name, value in params.items() if value is not None},
             headers={name: render_text(value, context) for name, value in spec.headers.items()},
             json=render_value(spec.json_body, context),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from jinja2.exceptions import SecurityError
 
 from connectors.runtime.errors import ConfigurationError
 from connectors.runtime.http.request import render_request
@@ -104,7 +103,7 @@ def test_syntax_errors_are_template_errors() -> None:
 )
 def test_the_sandbox_blocks_escapes_and_mutation(template: str) -> None:
     context = {"inputs": {"lines": [1, 2], "order": {"id": "A-1"}}}
-    with pytest.raises((SecurityError, TemplateError)):
+    with pytest.raises(TemplateError):  # not jinja2's SecurityError: a template error is permanent
         render_value(template, context)
     assert context == {"inputs": {"lines": [1, 2], "order": {"id": "A-1"}}}
 

@@ -38,7 +38,7 @@ def deprecated_shopify(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_new_workflow_on_a_deprecated_version_is_refused(deprecated_shopify: Path, sqlite_registry: str) -> None:
-    result = CliRunner().invoke(main, ["workflows", "apply", str(deprecated_shopify)])
+    result = CliRunner().invoke(main, ["workflows", "apply", "--allow-missing-connections", str(deprecated_shopify)])
     assert result.exit_code == 1
     assert "shopify@0.9.0 is deprecated and is sunset on 2099-01-01 (API retired); use shopify@1.0.0" in result.output
     assert "nothing applied" in result.output
@@ -51,7 +51,8 @@ def test_existing_workflow_on_a_deprecated_version_can_be_reapplied_and_is_repor
     with session_scope() as session:  # it existed before the version was deprecated
         apply_workflows(session, [spec])
     runner = CliRunner()
-    assert runner.invoke(main, ["workflows", "apply", str(deprecated_shopify)]).exit_code == 0
+    reapplied = runner.invoke(main, ["workflows", "apply", "--allow-missing-connections", str(deprecated_shopify)])
+    assert reapplied.exit_code == 0
     usage = runner.invoke(main, ["apps", "usage", "shopify"]).output
     assert "shopify@0.9.0  (shopify@0.9.0 is deprecated and is sunset on 2099-01-01" in usage
     assert "  wf.demo.eshopbox_delivered_to_shopify_event" in usage

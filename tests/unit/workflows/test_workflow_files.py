@@ -82,12 +82,12 @@ def test_apply_is_all_or_nothing(tmp_path: Path, sqlite_registry: str) -> None:
     shutil.copytree(SEEDS, good)
     bad = broken(tmp_path, "action: create_order", "action: nope")
     runner = CliRunner()
-    refused = runner.invoke(main, ["workflows", "apply", str(good), str(bad)])
+    refused = runner.invoke(main, ["workflows", "apply", "--allow-missing-connections", str(good), str(bad)])
     assert refused.exit_code == 1
     assert "has no action 'nope'" in refused.output and "nothing applied" in refused.output
     with session_scope(sqlite_registry) as session:
         assert session.scalar(select(func.count()).select_from(Workflow)) == 0
-    applied = runner.invoke(main, ["workflows", "apply", str(good)])
+    applied = runner.invoke(main, ["workflows", "apply", "--allow-missing-connections", str(good)])
     assert applied.exit_code == 0, applied.output
     assert applied.output.count("created") == 5
     listed = runner.invoke(main, ["workflows", "list"])
@@ -101,9 +101,9 @@ def test_apply_is_all_or_nothing(tmp_path: Path, sqlite_registry: str) -> None:
 
 def test_applying_a_changed_file_updates_the_row_and_its_steps(tmp_path: Path, sqlite_registry: str) -> None:
     runner = CliRunner()
-    assert runner.invoke(main, ["workflows", "apply", str(ORDER)]).exit_code == 0
+    assert runner.invoke(main, ["workflows", "apply", "--allow-missing-connections", str(ORDER)]).exit_code == 0
     changed = broken(tmp_path, "payment_type: \"{{ 'COD'", "payment_type: \"{{ 'CashOnDelivery'")
-    result = runner.invoke(main, ["workflows", "apply", str(changed)])
+    result = runner.invoke(main, ["workflows", "apply", "--allow-missing-connections", str(changed)])
     assert result.exit_code == 0, result.output
     assert "updated   wf.demo.shopify_order_to_eshopbox" in result.output
     with session_scope(sqlite_registry) as session:
