@@ -99,7 +99,6 @@ class AirflowApi:
             self._token = None
         return TriggerOutcome(UNAVAILABLE, detail)
 
-
     def run_state(self, dag_id: str, run_id: str) -> str | None:
         """`queued`, `running`, `success`, `failed`; None when the run is unknown or Airflow does not answer."""
         try:

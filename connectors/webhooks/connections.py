@@ -1,12 +1,15 @@
-"""Credentials for webhook verification: an injectable lookup, and a short-lived cache in front of it.
+"""Credentials and environment for webhook verification: injectable lookups, and a short-lived cache in front.
 
 A `ConnectionLookup` answers "what are the credentials and custom properties of connection X for app version Y"
 (`ConnectionValues`), or None when the connection does not exist. The default reads Airflow Connections in the
-api-server process; tests and benchmarks pass `StaticConnections`.
+api-server process; tests and benchmarks pass `StaticConnections`. An `EnvironmentLookup` answers "what are the
+environment values of app version Y" (the raw JSON of its Airflow Variable, as `integrations env set` writes it);
+it is asked only for app versions whose `verify` templates read `env.*`.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -14,13 +17,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from connectors.runtime.errors import ConfigurationError
 from connectors.runtime.http.client import ConnectionValues
 from connectors.runtime.redaction import register_secret
+from connectors.runtime.values import resolve_values
 from connectors.spec import AppVersionSpec
+from connectors.spec.templates import referenced_names
+from connectors.spec.triggers import HmacVerifySpec, StaticTokenVerifySpec, WebhookTriggerSpec
 
 log = logging.getLogger(__name__)
 
 ConnectionLookup = Callable[[AppVersionSpec, str], ConnectionValues | None]
+EnvironmentLookup = Callable[[AppVersionSpec], Mapping[str, Any]]
 
 
 class ConnectionUnavailable(Exception):
@@ -39,6 +47,46 @@ def airflow_connections(spec: AppVersionSpec, conn_id: str) -> ConnectionValues 
     except AirflowNotFoundException:
         return None
     return connection_values(spec, conn_id, connection.extra_dejson, connection.login, connection.password)
+
+
+def airflow_environment(spec: AppVersionSpec) -> Mapping[str, Any]:
+    """The app version's environment values, from the Airflow Variable that workers read
+    (`connectors.hooks.app.environment_variable_name`: secrets backends and `AIRFLOW_VAR_*` variables work)."""
+    from airflow.models import Variable
+
+    from connectors.hooks.app import environment_variable_name
+
+    raw = Variable.get(environment_variable_name(spec.ref), default_var=None)
+    if not raw:
+        return {}
+    try:
+        values = json.loads(raw)
+    except ValueError:
+        raise ConfigurationError(f"environment of {spec.ref}: its Variable is not JSON") from None
+    if not isinstance(values, dict):
+        raise ConfigurationError(f"environment of {spec.ref}: its Variable is not a JSON object")
+    return values
+
+
+def verify_environment_names(spec: AppVersionSpec) -> frozenset[str]:
+    """The environment names the app version's webhook `verify` templates read (all declared ones when a template
+    reads `env` as a whole); empty when none reads `env`, so no Variable is read for it."""
+    names: set[str] = set()
+    for trigger in spec.triggers.values():
+        for template in _verify_templates(trigger):
+            for namespace, attribute in referenced_names(template):
+                if namespace == "env":
+                    names.update(spec.environment if attribute is None else {attribute})
+    return frozenset(names & set(spec.environment))
+
+
+def _verify_templates(trigger: object) -> list[str]:
+    verify = trigger.verify if isinstance(trigger, WebhookTriggerSpec) else None
+    if isinstance(verify, HmacVerifySpec):
+        return [verify.secret]
+    if isinstance(verify, StaticTokenVerifySpec):
+        return [verify.value]
+    return []
 
 
 class StaticConnections:
@@ -72,10 +120,16 @@ class VerifyContext:
 
 class ConnectionCache:
     """Template contexts per (app version, connection), kept `ttl` seconds; every secret is registered for
-    redaction before it is used. Thread-safe; the lookup itself runs outside the lock."""
+    redaction before it is used. Thread-safe; the lookups themselves run outside the lock."""
 
-    def __init__(self, lookup: ConnectionLookup, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.lookup, self.ttl, self.clock = lookup, ttl, clock
+    def __init__(
+        self,
+        lookup: ConnectionLookup,
+        ttl: float,
+        clock: Callable[[], float] = time.monotonic,
+        environment: EnvironmentLookup = airflow_environment,
+    ) -> None:
+        self.lookup, self.ttl, self.clock, self.environment = lookup, ttl, clock, environment
         self._entries: dict[tuple[str, str], VerifyContext] = {}
         self._lock = threading.Lock()
 
@@ -91,21 +145,48 @@ class ConnectionCache:
         return float("inf") if entry is None else self.clock() - entry.loaded_at
 
     def load(self, spec: AppVersionSpec, conn_id: str) -> VerifyContext:
-        """Look the connection up now (blocking) and cache it."""
+        """Look the connection (and the environment the verify templates read) up now, blocking, and cache it."""
         try:
             values = self.lookup(spec, conn_id)
         except Exception as exc:
             log.warning("connection %s could not be read: %s", conn_id, type(exc).__name__)
             raise ConnectionUnavailable(f"connection {conn_id} could not be read") from None
+        env = self._environment(spec)
         fields = spec.auth.credential_fields()
         if values is None:  # every field empty: a signed or token-checked delivery cannot verify
-            context: Mapping[str, Any] = {"auth": dict.fromkeys(fields), "properties": {}, "env": {}}
+            context: Mapping[str, Any] = {"auth": dict.fromkeys(fields), "properties": {}, "env": env}
         else:
             # a credential is secret unless its field says otherwise; secret-typed properties too
             register_secret(*(v for n, v in values.credentials.items() if n not in fields or fields[n].secret))
             register_secret(*(values.properties.get(n) for n, p in spec.properties.items() if p.type == "secret"))
-            context = {"auth": dict(values.credentials), "properties": dict(values.properties), "env": {}}
+            context = {"auth": dict(values.credentials), "properties": dict(values.properties), "env": env}
         entry = VerifyContext(context, self.clock(), values is not None)
         with self._lock:
             self._entries[(spec.ref, conn_id)] = entry
         return entry
+
+    def _environment(self, spec: AppVersionSpec) -> dict[str, Any]:
+        """The values of the environment names the verify templates read, typed and defaulted as a worker's client
+        has them; secret ones registered for redaction before anything is logged. A required value missing, or one
+        mistyped, is logged for the operator and the environment left empty, so the template fails as unverifiable
+        (401); a Variable that cannot be read at all is `ConnectionUnavailable` (503: the app retries)."""
+        names = verify_environment_names(spec)
+        if not names:
+            return {}
+        try:
+            supplied = self.environment(spec)
+        except ConfigurationError as exc:
+            log.error("webhooks on %s cannot be verified: %s", spec.ref, exc)
+            return {}
+        except Exception as exc:
+            log.warning("environment of %s could not be read: %s", spec.ref, type(exc).__name__)
+            raise ConnectionUnavailable(f"environment of {spec.ref} could not be read") from None
+        declared = {name: spec.environment[name] for name in sorted(names)}
+        register_secret(*(supplied.get(name) for name, variable in declared.items() if variable.secret))
+        try:
+            env = resolve_values(declared, supplied, f"environment of {spec.ref}")
+        except ConfigurationError as exc:
+            log.error("webhooks on %s cannot be verified: %s (integrations env set %s ...)", spec.ref, exc, spec.ref)
+            return {}
+        register_secret(*(value for name, value in env.items() if declared[name].secret))
+        return env

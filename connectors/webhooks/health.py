@@ -1,5 +1,6 @@
 """The platform's health in one answer: Airflow's components (their heartbeats, from Airflow's own
-`/api/v2/monitor/health`), the inbox backlog and its oldest event's age, and failed events.
+`/api/v2/monitor/health`), the inbox backlog and its oldest event's age, failed events, and the circuit breakers
+of apps found down.
 
 Served by the receiver's `GET /health` and printed by `integrations status`; a stuck backlog or a dead scheduler
 shows here without reading any log.
@@ -12,8 +13,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from connectors.registry.circuits import all_circuits
 from connectors.registry.db import session_scope
 from connectors.registry.inbox import backlog
+from connectors.registry.models import utcnow
 from connectors.webhooks.airflow_api import airflow_health
 
 AIRFLOW_COMPONENTS = ("metadatabase", "scheduler", "dag_processor", "triggerer")
@@ -33,11 +36,23 @@ def platform_health(url: str | None, airflow_api_url: str, stuck_after: float = 
         if "error" not in airflow and state is not None and state != "healthy":
             heartbeat = (airflow.get(component) or {}).get(f"latest_{component}_heartbeat")
             problems.append(f"Airflow {component} is {state} (last heartbeat {heartbeat})")
+    circuits: list[dict[str, Any]] = []
     try:
         with session_scope(url) as session:
             inbox = backlog(session).as_dict()
+            now = utcnow()
+            for circuit in all_circuits(session.connection()):
+                app, connection_id = circuit.key
+                state = "open" if circuit.is_open(now) else "half-open"
+                circuits.append({"app": app, "connection": connection_id, "state": state,
+                                 "open_until": circuit.open_until, "trips": circuit.failures})  # fmt: skip
+                until = f"{circuit.open_until:%Y-%m-%d %H:%M:%S}"
+                warnings.append(f"circuit {state}: {app} on connection {connection_id} failed {circuit.failures} "
+                                f"time(s) in a row, calls wait until {until} UTC")  # fmt: skip
     except Exception as exc:  # the registry is down: say so instead of failing the health check
-        problems.append(f"registry database unreachable: {type(exc).__name__}")
+        never_migrated = "no such table" in str(exc) or "UndefinedTable" in str(exc)
+        problems.append("registry database has no schema: run `integrations db migrate`" if never_migrated
+                        else f"registry database unreachable: {type(exc).__name__}")  # fmt: skip
         inbox = None
     if inbox is not None:
         age = inbox["oldest_waiting_seconds"]
@@ -51,6 +66,7 @@ def platform_health(url: str | None, airflow_api_url: str, stuck_after: float = 
         "warnings": warnings,
         "airflow": airflow,
         "inbox": inbox,
+        "circuits": circuits,
     }
 
 

@@ -2,12 +2,13 @@
 
     POST /webhooks/{app}/{trigger}/{connection}   every enabled workflow on that trigger and connection (fan-out)
     POST /webhooks/workflows/{client}/{key}       one workflow
-    GET  /health
+    GET  /health, /docs, /redoc, /openapi.json    behind Airflow's authentication (`management.py`)
 
-A delivery is, in order: size-capped (413), routed (404), verified as its app version declares (401, nothing
-stored), parsed (400), topic-filtered (200 "ignored", nothing stored), deduped by its event key and stored for
-each workflow — committed before the answer (200 with the event ids). New events wake their workflows through
-the dispatcher: a DAG run drains a workflow's waiting events in batches. See docs/webhooks.md.
+A delivery is, in order: size-capped (413), routed and verified as its app version declares (401 for an unknown
+route and for a failed verification alike, so the answer does not tell which connections and workflows exist;
+nothing stored), parsed (400), topic-filtered (200 "ignored", nothing stored), deduped by its event key and stored
+for each workflow — committed before the answer (200 with the event ids). New events wake their workflows through
+the dispatcher: a DAG run drains a workflow's waiting events in batches. See docs/webhooks.md and docs/security.md.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.requests import ClientDisconnect
 
 from connectors.registry.db import database_url
 from connectors.registry.inbox import NewEvent
@@ -39,10 +41,18 @@ from connectors.runtime.verification import (
 )
 from connectors.spec import Catalog
 from connectors.spec.triggers import HmacVerifySpec, StaticTokenVerifySpec, WebhookTriggerSpec
-from connectors.webhooks.connections import ConnectionCache, ConnectionUnavailable, VerifyContext, airflow_connections
+from connectors.webhooks.api_description import REFUSED
+from connectors.webhooks.connections import (
+    ConnectionCache,
+    ConnectionUnavailable,
+    VerifyContext,
+    airflow_connections,
+    airflow_environment,
+)
 from connectors.webhooks.dispatcher import Dispatcher, Wake, dispatcher_from_settings
 from connectors.webhooks.health import HealthReader
 from connectors.webhooks.inbox_writer import InboxWriter
+from connectors.webhooks.management import TITLE, add_management_routes
 from connectors.webhooks.routing import Route, Router, RoutingTable
 from connectors.webhooks.settings import WebhookSettings
 
@@ -85,8 +95,27 @@ def stored_headers(headers: Mapping[str, str], routes: tuple[Route, ...]) -> dic
     return {name.lower(): value for name, value in headers.items() if _keep_header(name.lower(), declared, secret)}
 
 
+def _not_json(content_type: str) -> str | None:
+    """Why a declared Content-Type is not UTF-8 JSON, or None (no Content-Type: the body is checked as JSON)."""
+    if not content_type:
+        return None
+    media_type, *parameters = (part.strip().lower() for part in content_type.split(";"))
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        return f"Content-Type {media_type!r} is not JSON: send application/json"
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip() == "charset" and value.strip().strip('"') not in ("utf-8", "utf8"):
+            return f"charset {value.strip()!r} is not UTF-8"
+    return None
+
+
 def _answer(status: int, **body: Any) -> JSONResponse:
     return JSONResponse(body, status_code=status)
+
+
+def _refused() -> JSONResponse:
+    """One answer for "no such route" and "not verified": which one it was goes to the log, not to the caller."""
+    return _answer(401, detail=REFUSED)
 
 
 class BodyTooLarge(Exception):
@@ -127,7 +156,9 @@ class Receiver:
         self._catalog_lock = threading.Lock()
         self.router = Router(self.url, self.catalog, settings.routes_refresh_seconds)
         self.connections = ConnectionCache(
-            settings.connection_lookup or airflow_connections, settings.connection_cache_seconds
+            settings.connection_lookup or airflow_connections,
+            settings.connection_cache_seconds,
+            environment=settings.environment_lookup or airflow_environment,
         )
         self.writer = InboxWriter(self.url, settings.max_batch, settings.store_in_event_loop)
         self.health = HealthReader(self.url, settings.airflow_api_url)
@@ -204,7 +235,7 @@ class Receiver:
             return rejected
         except TemplateError as exc:  # e.g. the verify block names a field the connection lacks
             log.error("webhook for %s cannot be verified: %s", route.dag_id, exc)
-            return WebhookRejected(401, "verification is not configured for this connection")
+            return WebhookRejected(401, "verification is not configured for this connection or environment")
         return None
 
     async def handle(self, request: Request, where: str, pick: Callable[[RoutingTable], tuple[Route, ...]]) -> Any:
@@ -212,6 +243,9 @@ class Receiver:
             self.start()
         try:
             body = await read_body(request, self.settings.max_body_bytes, self.settings.body_timeout_seconds)
+        except ClientDisconnect:  # the sender gave up (or its framing broke) mid-body: no one reads an answer
+            log.info("webhook %r: the sender left before its body was complete", where)
+            return _answer(400, detail="incomplete body")
         except TimeoutError:
             return _answer(408, detail=f"body not received within {self.settings.body_timeout_seconds:g} s")
         except BodyTooLarge:
@@ -227,7 +261,8 @@ class Receiver:
             log.exception("webhook %s: routing table unavailable", where)
             return _answer(503, detail="registry unavailable, retry later")
         if not routes:
-            return _answer(404, detail=f"no enabled webhook workflow at {where}")
+            log.info("webhook %r refused: no enabled webhook workflow there", where)
+            return _refused()
         headers = dict(request.headers.items())
 
         # one verification per app version (workflows may pin different versions of the same app)
@@ -243,13 +278,17 @@ class Receiver:
                     accepted.append(group)
                 else:
                     rejection = rejected
-        except ConnectionUnavailable as exc:
-            return _answer(503, detail=str(exc))
+        except ConnectionUnavailable:  # logged with the connection's name; the caller learns nothing more
+            return _answer(503, detail="credentials could not be read, retry later")
         if not accepted:
             assert rejection is not None
-            log.info("webhook %s rejected: %s", where, rejection.reason)
-            return _answer(401, detail=rejection.reason)
+            log.info("webhook %r refused: %s", where, rejection.reason)
+            return _refused()
 
+        unreadable = _not_json(headers.get("content-type", ""))
+        if unreadable:
+            log.info("webhook %r refused: %s", where, unreadable)
+            return _answer(415, detail=unreadable)
         try:
             payload = parse_json_body(body)
             events: list[NewEvent] = []
@@ -300,7 +339,7 @@ def create_app(settings: WebhookSettings | None = None) -> FastAPI:
         finally:
             await anyio.to_thread.run_sync(receiver.stop)
 
-    app = FastAPI(title="Integrations webhooks", version="1", lifespan=lifespan)
+    app = FastAPI(title=TITLE, version="1", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.receiver = receiver
 
     # Plain Starlette routes: FastAPI's parameter machinery would cost more than the rest of the handler.
@@ -324,21 +363,5 @@ def create_app(settings: WebhookSettings | None = None) -> FastAPI:
     app.add_route("/webhooks/workflows/{client}/{key}", workflow_webhook, methods=["POST"])
     app.add_route("/webhooks/{app}/{trigger}/{connection}", connection_webhook, methods=["POST"])
 
-    @app.get("/health")
-    async def health() -> Any:
-        """The platform's health (Airflow's components, the inbox backlog, failed events) and the receiver's
-        counters; 503 when degraded, so a load balancer or a monitor sees it."""
-        dispatcher, writer, table = receiver.dispatcher, receiver.writer, receiver.router.table
-        answer: dict[str, Any] = dict(await anyio.to_thread.run_sync(receiver.health.read))
-        answer["routes"] = len(table.by_id) if table else None
-        answer["writer"] = {
-            "batches": writer.batches,
-            "events": writer.events,
-            "busy_seconds": round(writer.busy_seconds, 3),
-            "slowest_batch_seconds": round(writer.slowest_batch_seconds, 3),
-        }
-        if dispatcher is not None:
-            answer["dispatcher"] = {"running": dispatcher.running, "backlog": dispatcher.backlog(), **dispatcher.stats}
-        return JSONResponse(answer, status_code=200 if answer["status"] == "ok" else 503)
-
+    add_management_routes(app, receiver, settings.management_access)
     return app

@@ -7,13 +7,13 @@ dataclass's repr, so logging the settings is safe.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from connectors.spec import Catalog
-    from connectors.webhooks.connections import ConnectionLookup
+    from connectors.webhooks.connections import ConnectionLookup, EnvironmentLookup
 
 ENV_PREFIX = "INTEGRATIONS_"
 MIB = 1024 * 1024
@@ -60,6 +60,11 @@ class WebhookSettings:
 
     # credentials for verification: None = Airflow Connections (read in the api-server process)
     connection_lookup: ConnectionLookup | None = field(default=None, repr=False)
+    # environment values for `verify` templates that read `env.*`: None = the app version's Airflow Variable
+    environment_lookup: EnvironmentLookup | None = field(default=None, repr=False)
+    # a FastAPI dependency guarding /health, /docs, /redoc and /openapi.json instead of Airflow's authentication
+    # and authorisation (`connectors.webhooks.management`); code only, never from the environment
+    management_access: Callable[..., Any] | None = field(default=None, repr=False)
     # app definitions: None = `Catalog.load()` on first use
     catalog: Catalog | None = field(default=None, repr=False)
 

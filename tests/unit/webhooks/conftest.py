@@ -1,5 +1,6 @@
 """Fixtures: a registry on a temp SQLite file with the seed workflows, a fake Airflow API, and the receiver
-served by uvicorn on a free 127.0.0.1 port in a thread."""
+served by uvicorn on a free 127.0.0.1 port in a thread — on its own, or mounted as the api-server mounts it beside
+Airflow's SimpleAuthManager (`mounted=True`), whose `POST /auth/token` issues the JWTs the management routes take."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -49,6 +53,7 @@ CONNECTIONS = {
 SHOPIFY_ROUTE = "/webhooks/shopify/order_created/demo_shopify"
 ESHOPBOX_ROUTE = "/webhooks/eshopbox/shipment_updated/demo_eshopbox"
 SHOPIFY_DAG = "wf.demo.shopify_order_to_eshopbox"
+AIRFLOW_USERS = {"admin": "admin-pw-0123456789", "viewer": "viewer-pw-0123456789"}
 
 
 def free_port() -> int:
@@ -127,6 +132,15 @@ class Harness:
     fake: FakeAirflow
     app: Any
     http: requests.Session = field(default_factory=requests.Session)
+    airflow_url: str | None = None  # the host serving Airflow's /auth (mounted receivers only)
+
+    def token(self, username: str = "viewer") -> str:
+        """A JWT from Airflow's `POST /auth/token`, as a user or a script gets one."""
+        assert self.airflow_url, "start the receiver with mounted=True"
+        credentials = {"username": username, "password": AIRFLOW_USERS[username]}
+        response = self.http.post(self.airflow_url + "/auth/token", json=credentials, timeout=10)
+        assert response.status_code == 201, response.text
+        return response.json()["access_token"]
 
     def post(self, path: str, body: bytes, headers: dict[str, str] | None = None, **kwargs: Any) -> requests.Response:
         return self.http.post(self.base_url + path, data=body, headers=headers or {}, timeout=10, **kwargs)
@@ -151,7 +165,8 @@ class ServerThread:
 
     def __init__(self, app: Any) -> None:
         self.port = free_port()
-        config = uvicorn.Config(app, host=HOST, port=self.port, log_level="warning", lifespan="on")
+        # log_config None: uvicorn's records reach the root logger (pytest, `server_errors`) instead of its own handler
+        config = uvicorn.Config(app, host=HOST, port=self.port, log_level="warning", lifespan="on", log_config=None)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -172,11 +187,58 @@ def fake_airflow() -> Iterator[FakeAirflow]:
     fake.stop()
 
 
+@pytest.fixture(scope="session")
+def airflow_metadata_db() -> None:
+    """This process's Airflow metadata database (SQLite in its temporary Airflow home), migrated: the api-server
+    checks every JWT against its revoked tokens there."""
+    done = subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"], capture_output=True, text=True, timeout=300, check=False
+    )
+    if done.returncode != 0:
+        pytest.fail(f"airflow db migrate failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+
+
+@pytest.fixture(scope="session")
+def airflow_passwords(tmp_path_factory: pytest.TempPathFactory, airflow_metadata_db: None) -> str:
+    passwords = tmp_path_factory.mktemp("airflow-auth") / "passwords.json"
+    passwords.write_text(json.dumps(AIRFLOW_USERS))
+    return str(passwords)
+
+
 @pytest.fixture
-def start_receiver(registry: str, catalog: Catalog) -> Iterator[Callable[..., Harness]]:
+def airflow_auth(airflow_passwords: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Airflow configured with its SimpleAuthManager and two users, for this test only (Airflow reads `AIRFLOW__*`
+    at each lookup; other tests, and processes they start, keep their own configuration)."""
+    config = {
+        "AIRFLOW__CORE__AUTH_MANAGER": "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": ",".join(f"{user}:{user}" for user in AIRFLOW_USERS),
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": airflow_passwords,
+        "AIRFLOW__API_AUTH__JWT_SECRET": "tests-only-jwt-secret-" + "0" * 48,
+    }
+    for name, value in config.items():
+        monkeypatch.setenv(name, value)
+    return AIRFLOW_USERS
+
+
+def airflow_host(app: Any) -> Any:
+    """`app` mounted at /integrations as `airflow.api_fastapi.app.create_app` mounts plugin apps, beside the auth
+    manager's /auth app, under the api-server's lifespan (which enters the receiver's)."""
+    from airflow.api_fastapi.app import init_auth_manager, lifespan
+    from fastapi import FastAPI
+
+    host = FastAPI(lifespan=lifespan)
+    init_auth_manager(host)
+    host.mount("/integrations", app)
+    return host
+
+
+@pytest.fixture
+def start_receiver(registry: str, catalog: Catalog, request: pytest.FixtureRequest) -> Iterator[Callable[..., Harness]]:
     servers: list[ServerThread] = []
 
-    def start(fake: FakeAirflow | None = None, api_url: str | None = None, **overrides: Any) -> Harness:
+    def start(
+        fake: FakeAirflow | None = None, api_url: str | None = None, mounted: bool = False, **overrides: Any
+    ) -> Harness:
         values: dict[str, Any] = {
             "db_url": registry,
             "catalog": catalog,
@@ -195,10 +257,35 @@ def start_receiver(registry: str, catalog: Catalog) -> Iterator[Callable[..., Ha
         }
         values.update(overrides)
         app = create_app(WebhookSettings(**values))
-        server = ServerThread(app).start()
+        if mounted:
+            request.getfixturevalue("airflow_auth")
+        server = ServerThread(airflow_host(app) if mounted else app).start()
         servers.append(server)
-        return Harness(f"http://{HOST}:{server.port}", registry, fake, app)  # type: ignore[arg-type]
+        root = f"http://{HOST}:{server.port}"
+        if mounted:
+            return Harness(root + "/integrations", registry, fake, app, airflow_url=root)  # type: ignore[arg-type]
+        return Harness(root, registry, fake, app)  # type: ignore[arg-type]
 
     yield start
     for server in servers:
         server.stop()
+
+
+class ServerErrors(logging.Handler):
+    """Unhandled exceptions the server logs (uvicorn's `Exception in ASGI application`, ours)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture
+def server_errors() -> Iterator[list[logging.LogRecord]]:
+    """Every error logged in the process while the test runs (uvicorn's `Exception in ASGI application` too)."""
+    handler = ServerErrors()
+    logging.getLogger().addHandler(handler)
+    yield handler.records
+    logging.getLogger().removeHandler(handler)

@@ -21,15 +21,16 @@ def load_plugin_module():
     return module
 
 
-def test_plugin_mounts_the_receiver_and_airflows_lifespan_starts_it(registry, monkeypatch):
+def test_plugin_mounts_the_receiver_and_airflows_lifespan_starts_it(registry, monkeypatch, airflow_auth):
     monkeypatch.setenv("INTEGRATIONS_WEBHOOK_DISPATCH", "false")
     extra = CONNECTIONS["demo_shopify"]
     monkeypatch.setenv("AIRFLOW_CONN_DEMO_SHOPIFY", json.dumps({"conn_type": "integrations_shopify", "extra": extra}))
-    from airflow.api_fastapi.app import lifespan  # the api-server's lifespan, which enters mounted apps' lifespans
+    from airflow.api_fastapi.app import init_auth_manager, lifespan  # the api-server's lifespan enters mounted apps'
 
     [entry] = load_plugin_module().IntegrationsPlugin.fastapi_apps
     assert entry["url_prefix"] == "/integrations"
     host = FastAPI(lifespan=lifespan)
+    init_auth_manager(host)
     host.mount(entry["url_prefix"], entry["app"])  # what airflow.api_fastapi.app.init_plugins does
     receiver = entry["app"].state.receiver
     assert receiver._started is False  # importing the plugin starts nothing
@@ -38,7 +39,11 @@ def test_plugin_mounts_the_receiver_and_airflows_lifespan_starts_it(registry, mo
     try:
         assert receiver._started is True
         base = f"http://127.0.0.1:{server.port}/integrations"
-        assert requests.get(base + "/health", timeout=5).json()["inbox"]["received"] == 0
+        assert requests.get(base + "/health", timeout=5).status_code == 401  # Airflow's login, not public
+        login = {"username": "viewer", "password": airflow_auth["viewer"]}
+        token = requests.post(f"http://127.0.0.1:{server.port}/auth/token", json=login, timeout=5).json()
+        health = requests.get(base + "/health", headers={"Authorization": f"Bearer {token['access_token']}"}, timeout=5)
+        assert health.json()["inbox"]["received"] == 0
         body = shopify_order()
         response = requests.post(base + SHOPIFY_ROUTE, data=body, headers=shopify_headers(body), timeout=5)
         assert response.status_code == 200, response.text

@@ -65,10 +65,35 @@ def test_events_waiting_for_a_backoff_or_a_schedule_are_not_a_stuck_backlog(airf
         webhook = session.scalar(select(Workflow).where(Workflow.key == "shopify_order_to_eshopbox"))
         assert polling is not None and webhook is not None
         long_ago = utcnow() - dt.timedelta(hours=2)
-        session.add(Event(workflow_id=polling.id, dedupe_key="polled", payload=b"{}", headers={},
-                          received_at=long_ago))  # its next scheduled run takes it
+        session.add(
+            Event(workflow_id=polling.id, dedupe_key="polled", payload=b"{}", headers={}, received_at=long_ago)
+        )  # its next scheduled run takes it
         session.add(Event(workflow_id=webhook.id, dedupe_key="retry", payload=b"{}", headers={},
                           received_at=long_ago, not_before=utcnow() + dt.timedelta(minutes=5)))  # fmt: skip
     result = CliRunner().invoke(main, ["status"])
     assert result.exit_code == 0, result.output
     assert "inbox: 2 waiting, 0 running, 0 failed" in result.output and "oldest waiting" not in result.output
+
+
+def test_an_open_circuit_is_a_warning_naming_the_app_and_connection(airflow: FakeAirflow) -> None:
+    from connectors.registry.circuits import trip
+    from connectors.registry.db import get_engine
+
+    with get_engine().begin() as connection:
+        trip(connection, ("eshopbox", "demo_eshopbox"), "RetriesExhaustedError: 503", lambda _: dt.timedelta(minutes=5))
+    result = CliRunner().invoke(main, ["status", "--json"])
+    answer = json.loads(result.output)
+    assert result.exit_code == 0, result.output  # waiting out an app's outage is not the platform's problem
+    assert [(c["app"], c["connection"], c["state"], c["trips"]) for c in answer["circuits"]] == [
+        ("eshopbox", "demo_eshopbox", "open", 1)
+    ]
+    assert any(
+        w.startswith("circuit open: eshopbox on connection demo_eshopbox failed 1 time(s)") for w in answer["warnings"]
+    )
+
+
+def test_a_registry_never_migrated_says_what_to_run(airflow: FakeAirflow, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("INTEGRATIONS_DB_URL", f"sqlite:///{tmp_path / 'fresh.db'}")
+    result = CliRunner().invoke(main, ["status"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "problem: registry database has no schema: run `integrations db migrate`" in result.output

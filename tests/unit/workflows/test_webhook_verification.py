@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from connectors.runtime.keys import joined_key
 from connectors.runtime.verification import WebhookRejected, dedupe_key, topic_matches, verify_webhook_signature
 from connectors.spec import Catalog
 
@@ -70,6 +71,13 @@ def test_a_key_too_long_or_with_nul_is_stored_as_its_hash(catalog: Catalog) -> N
     assert dedupe_key(trigger, {}, {"X-Shopify-Webhook-Id": "w" * 400}) == long_key  # a redelivery dedupes
     assert dedupe_key(trigger, {}, {"X-Shopify-Webhook-Id": "a\x00b"}).startswith("sha256:")
     assert dedupe_key(trigger, {}, {"X-Shopify-Webhook-Id": "w" * 250}) == "w" * 250
+
+
+def test_a_polled_record_keyed_by_a_lone_surrogate_is_stored_as_its_hash() -> None:
+    key = joined_key(["order", "\ud800"])  # a JSON "\ud800" escape in a polled record's id
+
+    assert key.startswith("sha256:") and key.encode("utf-8")
+    assert joined_key(["order", "\ud800"]) == key and joined_key(["order", "\ud801"]) != key
 
 
 def test_a_non_ascii_signature_is_refused_not_crashed(catalog: Catalog) -> None:
