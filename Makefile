@@ -8,7 +8,7 @@ export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS := admin:admin
 
-.PHONY: install run test lint clean
+.PHONY: install run test chaos lint clean
 
 $(BIN)/integrations: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ run: install
 test: install tests/servers/oauth2/node_modules
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 -q
+
+# Real faults against a running platform (docs/reliability.md); fills that page's table. Not part of `test`: minutes.
+chaos: install
+	$(BIN)/python -m pytest -m chaos tests/chaos -v
 
 lint: install
 	$(BIN)/ruff check .

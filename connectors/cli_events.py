@@ -10,7 +10,7 @@ import click
 from sqlalchemy import select
 
 from connectors.cli_db import registry_session
-from connectors.registry.inbox import failed_events, requeue_event, requeue_failed_events
+from connectors.registry.inbox import failed_events, requeue_event, requeue_failed_events, unknown_outcome
 from connectors.registry.models import ActionLogEntry, Event, EventStatus, Workflow, utcnow
 from connectors.workflows.store import find_workflow
 
@@ -76,17 +76,24 @@ def events_show(event_id: int) -> None:
 @click.option("--workflow", "reference", help="Every failed event of this workflow (id, dag_id or client/key).")
 @click.option("--since", help="With --workflow: received since this UTC time (2026-11-30T08:00) or this long ago (2h).")
 @click.option("--dry-run", is_flag=True, help="With --workflow: list the events it would replay; change nothing.")
-def events_replay(event_id: int | None, reference: str | None, since: str | None, dry_run: bool) -> None:
+@click.option(
+    "--include-unknown-outcomes",
+    is_flag=True,
+    help="With --workflow: also the events whose write may have been applied (check the app first).",
+)
+def events_replay(
+    event_id: int | None, reference: str | None, since: str | None, dry_run: bool, include_unknown_outcomes: bool
+) -> None:
     """Put an event (or every failed event of a workflow received since a time) back in its workflow's queue and
     wake the workflow. Steps already done are not sent again; done and running events are never replayed."""
     if event_id is not None and reference is None:
-        if since or dry_run:
-            raise click.UsageError("--since and --dry-run go with --workflow")
+        if since or dry_run or include_unknown_outcomes:
+            raise click.UsageError("--since, --dry-run and --include-unknown-outcomes go with --workflow")
         _replay_one(event_id)
     elif event_id is None and reference is not None:
         if since is None:
             raise click.UsageError("--workflow needs --since (an ISO time or a duration such as 2h)")
-        _replay_failed(reference, received_since(since), dry_run)
+        _replay_failed(reference, received_since(since), dry_run, include_unknown_outcomes)
     else:
         raise click.UsageError("give one EVENT_ID, or --workflow with --since")
 
@@ -105,7 +112,7 @@ def received_since(text: str, now: dt.datetime | None = None) -> dt.datetime:
             f"invalid --since {text!r}: give an ISO time (2026-11-30T08:00, UTC unless it has an offset) or a "
             "duration (30m, 2h, 1d)"
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC) if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
@@ -114,6 +121,10 @@ _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 def _replay_one(event_id: int) -> None:
     with registry_session() as session:
         try:
+            known = session.get(Event, event_id)
+            if known is not None and unknown_outcome(known.error):
+                click.echo(f"warning: event {event_id} failed with its outcome unknown ({known.error}): a write "
+                           "not found by a search is sent again", err=True)  # fmt: skip
             event = requeue_event(session, event_id)
         except LookupError as exc:
             raise click.ClickException(str(exc)) from None
@@ -130,8 +141,9 @@ def _replay_one(event_id: int) -> None:
                    f"the dispatcher's sweeper wakes {dag_id} later")  # fmt: skip
 
 
-def _replay_failed(reference: str, since: dt.datetime, dry_run: bool) -> None:
-    """Every failed event of the workflow received since `since`, back in the queue at once; one run drains them."""
+def _replay_failed(reference: str, since: dt.datetime, dry_run: bool, include_unknown: bool) -> None:
+    """Every failed event of the workflow received since `since`, back in the queue at once; one run drains them.
+    Events whose outcome is unknown stay failed unless `include_unknown`."""
     with registry_session() as session:
         try:
             workflow = find_workflow(session, reference)
@@ -139,16 +151,23 @@ def _replay_failed(reference: str, since: dt.datetime, dry_run: bool) -> None:
             raise click.ClickException(str(exc)) from None
         dag_id, polling = workflow.dag_id, bool(workflow.schedule)
         window = f"received since {since:%Y-%m-%d %H:%M:%S %Z}"
+        failed = failed_events(session, workflow.id, since)
+        unknown = [event.id for event in failed if unknown_outcome(event.error)]
         if dry_run:
-            failed = failed_events(session, workflow.id, since)
             if failed:
                 click.echo(f"{'ID':>6}  {'RECEIVED':19}  {'TRIES':>5}  ERROR")
             for event in failed:
+                left_out = " (outcome unknown: left out)" if event.id in unknown and not include_unknown else ""
                 click.echo(f"{event.id:>6}  {event.received_at:%Y-%m-%d %H:%M:%S}  {event.attempts:>5}  "
-                           f"{(event.error or '')[:80]}")  # fmt: skip
-            click.echo(f"would replay {len(failed)} failed event(s) of {dag_id} {window} (dry run: nothing changed)")
+                           f"{(event.error or '')[:80]}{left_out}")  # fmt: skip
+            taken = len(failed) - (0 if include_unknown else len(unknown))
+            click.echo(f"would replay {taken} failed event(s) of {dag_id} {window} (dry run: nothing changed)")
             return
-        replayed = requeue_failed_events(session, workflow.id, since)
+        replayed = requeue_failed_events(session, workflow.id, since, include_unknown)
+    if unknown and not include_unknown:
+        ids = ", ".join(map(str, unknown))
+        click.echo(f"left out {len(unknown)} event(s) whose write may have been applied (ids {ids}): check the app, "
+                   "then replay them one by one or with --include-unknown-outcomes")  # fmt: skip
     done = f"replayed {len(replayed)} failed event(s) of {dag_id}"
     if not replayed:
         click.echo(f"no failed event of {dag_id} {window}: nothing replayed")

@@ -16,6 +16,7 @@ pytest_plugins = [
     "tests.servers.httpbin_server",
     "tests.servers.oauth2_server",
     "tests.unit.auth.login_server",
+    "tests.unit.auth.oauth1_server",
     "tests.unit.auth.resource_server",
     "tests.unit.registry.databases",
     "tests.unit.sandbox.fixtures",

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, or_, select, tuple_, update
+from sqlalchemy import Connection, and_, bindparam, func, not_, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from connectors.registry.db import insert_for
@@ -237,23 +237,42 @@ def requeue_event(session: Session, event_id: int) -> Event:
     return event
 
 
-def _failed_since(workflow_id: int, received_since: dt.datetime) -> Any:
-    return and_(_e.workflow_id == workflow_id, _e.status == EventStatus.FAILED, _e.received_at >= received_since)
+UNKNOWN_OUTCOMES = ("OutcomeUnknownError:", "claimed ")
+"""How the reasons of failed events begin when a step may have taken effect without the event knowing: a write
+that may have been applied and was not sent again, or an event whose runs stopped mid-way, claim after claim.
+Replaying one sends a plain create again, so bulk replays leave them out unless asked."""
 
 
-def failed_events(session: Session, workflow_id: int, received_since: dt.datetime) -> list[Event]:
+def unknown_outcome(error: str | None) -> bool:
+    return (error or "").startswith(UNKNOWN_OUTCOMES)
+
+
+def _failed_since(workflow_id: int, received_since: dt.datetime, include_unknown: bool) -> Any:
+    condition = and_(_e.workflow_id == workflow_id, _e.status == EventStatus.FAILED, _e.received_at >= received_since)
+    if include_unknown:
+        return condition
+    known = [not_(func.coalesce(_e.error, "").startswith(prefix, autoescape=True)) for prefix in UNKNOWN_OUTCOMES]
+    return and_(condition, *known)
+
+
+def failed_events(
+    session: Session, workflow_id: int, received_since: dt.datetime, include_unknown: bool = True
+) -> list[Event]:
     """The workflow's failed events received since `received_since`, oldest first: what a bulk replay takes."""
-    query = select(Event).where(_failed_since(workflow_id, received_since)).order_by(Event.id)
+    query = select(Event).where(_failed_since(workflow_id, received_since, include_unknown)).order_by(Event.id)
     return list(session.scalars(query))
 
 
-def requeue_failed_events(session: Session, workflow_id: int, received_since: dt.datetime) -> list[int]:
+def requeue_failed_events(
+    session: Session, workflow_id: int, received_since: dt.datetime, include_unknown: bool = False
+) -> list[int]:
     """Put every failed event of the workflow received since `received_since` back in the queue as `requeue_event`
     does one (a bulk replay). One statement, which only changes events still `failed` when it runs: done, filtered,
-    waiting and running events are left alone. Returns their ids, oldest first."""
+    waiting and running events are left alone, and so are events of `UNKNOWN_OUTCOMES` unless `include_unknown`.
+    Returns their ids, oldest first."""
     result = session.execute(
         update(Event.__table__)
-        .where(_failed_since(workflow_id, received_since))
+        .where(_failed_since(workflow_id, received_since, include_unknown))
         .values(status=EventStatus.RECEIVED, attempts=0, not_before=None, lease_until=None, error=None)
         .returning(_e.id)
     )

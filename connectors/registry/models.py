@@ -157,7 +157,8 @@ class StoredRateBudget(Base):
 
 class Circuit(Base):
     """A circuit breaker per (app, connection): tripped when a call to the app failed after all its retries, no
-    run calls the app before `open_until`; then one run probes, and a success closes it (deletes the row)."""
+    run calls the app before `open_until`; then one run probes (`probe_until`), and an answer closes it (deletes
+    the row)."""
 
     __tablename__ = "circuits"
 
@@ -167,6 +168,7 @@ class Circuit(Base):
     open_until: Mapped[dt.datetime]
     last_error: Mapped[str | None] = mapped_column(Text)
     opened_at: Mapped[dt.datetime] = mapped_column(default=utcnow)  # the first trip of this outage
+    probe_until: Mapped[dt.datetime | None]  # half-open: one run probes, the others wait until then
 
 
 class ActionOutcome(enum.StrEnum):

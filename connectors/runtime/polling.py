@@ -33,16 +33,18 @@ def poll(
     earlier, so records updated at a boundary are not lost; the inbox removes the duplicates)."""
     trigger: PollingTriggerSpec = client.spec.triggers[key]  # type: ignore[assignment]
     window: dict[str, Any] = {"start": start, "end": end}
-    request = render_request(
-        trigger.request, client.template_context(window=window, params=params or {}), client.base_url
-    )
     if trigger.window:
         overlap = dt.timedelta(seconds=trigger.window.overlap_seconds)
-        query = {**request.params, trigger.window.start_param: format_instant(start - overlap, trigger.window)}
+        window["start_text"] = format_instant(start - overlap, trigger.window)
+        window["end_text"] = format_instant(end, trigger.window)
+    context = client.template_context(window=window, params=params or {})
+    request = render_request(trigger.request, context, client.base_url, client.graphql_url)
+    if trigger.window and trigger.window.start_param:
+        query = {**request.params, trigger.window.start_param: window["start_text"]}
         if trigger.window.end_param:
-            query[trigger.window.end_param] = format_instant(end, trigger.window)
+            query[trigger.window.end_param] = window["end_text"]
         request = replace(request, params=query)
-    paginator = build_paginator(trigger.pagination)
+    paginator = build_paginator(trigger.pagination, client.base_url)
     page: Any = paginator.first(request)
     for _ in range(MAX_PAGES):
         response = client.send(page)

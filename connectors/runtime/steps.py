@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -9,7 +11,7 @@ from typing import Any, Literal
 
 from connectors.runtime.errors import ConfigurationError, PermanentError
 from connectors.runtime.http.client import AppClient
-from connectors.runtime.http.request import render_request, response_body
+from connectors.runtime.http.request import RenderedRequest, render_request, response_body
 from connectors.runtime.paths import dig
 from connectors.runtime.templating import TemplateError, render_value
 from connectors.runtime.values import resolve_values
@@ -37,7 +39,7 @@ def run_search(client: AppClient, key: str, inputs: dict[str, Any]) -> StepResul
     """The first match of a search (`not_found` when none; a 404 also means none)."""
     spec: SearchSpec = client.spec.searches[key]
     values = resolve_values(spec.inputs, inputs, f"inputs of search '{key}' in {client.spec.ref}")
-    request = render_request(spec.request, client.template_context(inputs=values), client.base_url)
+    request = render_request(spec.request, client.template_context(inputs=values), client.base_url, client.graphql_url)
     try:
         response = client.send(request)
     except PermanentError as exc:
@@ -61,7 +63,9 @@ def run_action(client: AppClient, key: str, inputs: dict[str, Any], idempotency_
     required before updating (find-then-update).
 
     A create whose attempt may have been applied is re-sent only after its search finds nothing; an app's
-    idempotency header carries `idempotency_key` (the same for every attempt of one step for one event)."""
+    idempotency header carries a key made of `idempotency_key` (the same for every attempt of one step for one
+    event) and what is sent: a replay after the mapping was fixed sends a new key, as the app would refuse the old
+    key with another body."""
     spec: ActionSpec = client.spec.actions[key]
     values = resolve_values(spec.inputs, inputs, f"inputs of action '{key}' in {client.spec.ref}")
     before_resend: Callable[[], None] | None = None
@@ -83,15 +87,22 @@ def run_action(client: AppClient, key: str, inputs: dict[str, Any], idempotency_
                 if again.outcome == "found":
                     raise _AlreadyApplied(again)
 
-    request = render_request(spec.request, client.template_context(inputs=values), client.base_url)
+    request = render_request(spec.request, client.template_context(inputs=values), client.base_url, client.graphql_url)
     if spec.idempotency_key:
-        header = {spec.idempotency_key.header: idempotency_key or uuid.uuid4().hex}
+        header = {spec.idempotency_key.header: _request_key(idempotency_key, request)}
         request = replace(request, headers={**request.headers, **header}, idempotent=True)
     try:
         response = client.send(request, before_resend)
     except _AlreadyApplied as applied:
         return applied.found
     return StepResult("succeeded", dig(response_body(response), spec.result), response.status_code, _describe(request))
+
+
+def _request_key(step_key: str | None, request: RenderedRequest) -> str:
+    """The idempotency key of one step's request: its step key (random for a call outside a workflow) and what it
+    sends, hashed."""
+    sent = json.dumps([request.method, request.url, request.params, request.json, request.data], default=str)
+    return hashlib.sha256(f"{step_key or uuid.uuid4().hex}\x00{sent}".encode()).hexdigest()[:32]
 
 
 def _describe(request: Any) -> dict[str, Any]:

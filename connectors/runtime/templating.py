@@ -26,7 +26,15 @@ from connectors.spec.url_templates import encode_url_expressions
 __all__ = ["MAX_RENDERED_LENGTH", "TemplateError", "render_text", "render_url", "render_value"]
 
 # Rendering pure data can only fail deterministically; these are the ways it does (OverflowError included).
-_RENDERING_ERRORS = (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError, RecursionError)
+_RENDERING_ERRORS = (
+    jinja2.TemplateError,
+    ArithmeticError,
+    LookupError,
+    TypeError,
+    ValueError,
+    RecursionError,
+    MemoryError,
+)
 
 
 @lru_cache(maxsize=4096)

@@ -9,21 +9,18 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from connectors.runtime.keys import joined_key, storable_key
 from connectors.runtime.paths import dig
+from connectors.runtime.signatures import DeliveredRequest, WebhookRejected, verify_signed_request
 from connectors.runtime.templating import render_text
+from connectors.spec.signatures import PresetVerifySpec, SignatureVerifySpec
 from connectors.spec.triggers import HmacVerifySpec, StaticTokenVerifySpec, ValueSourceSpec, WebhookTriggerSpec
 
-
-class WebhookRejected(Exception):
-    """The delivery is not authentic or not readable; `status` is what to answer (401, 400)."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        self.status, self.reason = status, reason
-        super().__init__(f"{status}: {reason}")
+__all__ = ["DeliveredRequest", "WebhookRejected", "dedupe_key", "parse_json_body", "verify_webhook_signature"]
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
@@ -32,11 +29,23 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 
 
 def verify_webhook_signature(
-    trigger: WebhookTriggerSpec, raw_body: bytes, headers: Mapping[str, str], context: Mapping[str, Any]
+    trigger: WebhookTriggerSpec,
+    raw_body: bytes,
+    headers: Mapping[str, str],
+    context: Mapping[str, Any],
+    *,
+    method: str = "POST",
+    url: str = "",
+    path: str = "",
+    clock: Callable[[], float] = time.time,
 ) -> None:
-    """Raise `WebhookRejected(401)` unless the delivery carries what the app declares; constant-time compares."""
+    """Raise `WebhookRejected(401)` unless the delivery carries what the app declares; constant-time compares.
+    `method`, `url` (public) and `path` are the request's, for schemes that sign them; `clock` is for tests."""
     verify = trigger.verify
-    if isinstance(verify, HmacVerifySpec):
+    if isinstance(verify, SignatureVerifySpec | PresetVerifySpec):
+        delivered = DeliveredRequest(raw_body, headers, method=method, url=url, path=path)
+        verify_signed_request(verify, delivered, context, clock())
+    elif isinstance(verify, HmacVerifySpec):
         received = _header(headers, verify.header)
         if not received or not received.startswith(verify.prefix):
             raise WebhookRejected(401, f"missing signature header {verify.header}")

@@ -53,6 +53,9 @@ class ShopifyConfig(_Section):
     timezone_offset: str = Field(default="+05:30", description="Shop time zone; Shopify answers in shop time.")
     bucket_size: int = Field(default=40, description="Admin REST calls a shop's bucket holds (burst).")
     leak_rate: float = Field(default=2.0, description="Requests per second the bucket drains.")
+    graphql_bucket_size: int = Field(default=1000, description="GraphQL cost points a shop's bucket holds.")
+    graphql_restore_rate: float = Field(default=50.0, description="GraphQL cost points restored per second.")
+    graphql_max_query_cost: int = Field(default=1000, description="Above this requested cost: MAX_COST_EXCEEDED.")
     event_statuses: list[str] = Field(default_factory=lambda: list(EVENT_STATUSES_2024_10))
     webhook_retries: int = Field(default=3, description="Extra attempts after a failed delivery (Shopify: 8 in 4 h).")
     webhook_backoff: float = Field(default=0.2, description="First retry delay in seconds, doubled each time.")
@@ -92,10 +95,70 @@ class DelhiveryConfig(_Section):
     tracking_rate_window: float = 300.0
 
 
+class WooCommerceConfig(_Section):
+    """WooCommerce core has no request-rate limit (hosts and WAFs may add one), so the sandbox enforces none."""
+
+    consumer_key: str = "ck_sandbox0000000000000000000000000000demo"
+    consumer_secret: str = "cs_sandbox0000000000000000000000000000demo"
+    webhook_secret: str = "sandbox-woocommerce-webhook-secret"
+    https: bool = Field(
+        default=False,
+        description="Behave as a store served over HTTPS (WordPress is_ssl()): HTTP Basic or consumer_key/"
+        "consumer_secret in the query, no OAuth 1.0a. Also per request with `X-Forwarded-Proto: https`.",
+    )
+    timestamp_window: int = Field(default=900, description="OAuth timestamps older or newer than this are refused.")
+    max_webhook_failures: int = Field(default=5, description="A webhook failing more often than this is disabled.")
+    seed_demo_data: bool = True
+
+
+class FlipkartConfig(_Section):
+    """Flipkart publishes no request-rate limit: the API limit is off until `api_requests_per_second` is set."""
+
+    app_id: str = "sandbox-flipkart-app-id"
+    app_secret: str = "sandbox-flipkart-app-secret"
+    token_ttl: int = Field(default=5_184_000, description="expires_in of access tokens, seconds (Flipkart: ~60 days).")
+    api_requests_per_second: float | None = Field(
+        default=None, description="Seller API calls per second per app id; undocumented by Flipkart, so off (None)."
+    )
+    api_burst: int = Field(default=10, description="Calls an app may make at once when the API limit is on.")
+    signing_key: str = "sandbox-flipkart-signing-key"
+    page_size_max: int = Field(default=20, description="Largest `pagination.pageSize` of the shipment filter.")
+    webhook_url: str | None = Field(default=None, description="Where notifications go (onboarded by e-mail).")
+    webhook_signs_epoch: bool = Field(
+        default=False,
+        description="Hash X_Date as epoch seconds (the docs' worked example) instead of the HTTP-date as sent.",
+    )
+    webhook_retries: int = Field(default=2, description="Flipkart retries until consumed (at least once).")
+    webhook_backoff: float = 0.2
+    location_id: str = "LOC-SANDBOX-1"
+
+
+class MagentoConfig(_Section):
+    """Magento Open Source has no request-rate limit by default, so the sandbox enforces none."""
+
+    admin_username: str = "sandbox-admin"
+    admin_password: str = "sandbox-admin-password-123"
+    admin_token_ttl: int = Field(default=14400, description="Admin token lifetime in seconds (Magento: 4 hours).")
+    consumer_key: str = "sandboxmagentoconsumerkey0000000"
+    consumer_secret: str = "sandboxmagentoconsumersecret0000"
+    access_token: str = "sandboxmagentoaccesstoken0000000"
+    access_token_secret: str = "sandboxmagentoaccesssecret000000"
+    bearer_integration_tokens: bool = Field(
+        default=False,
+        description="Accept the integration access token as a plain Bearer token (off by default since 2.4.4).",
+    )
+    timestamp_window: int = Field(default=600, description="OAuth timestamps further than this are refused.")
+    source_code: str = Field(default="default", description="The MSI source the demo stock lives in.")
+    seed_demo_data: bool = True
+
+
 class SandboxConfig(_Section):
     shopify: ShopifyConfig = Field(default_factory=ShopifyConfig)
     eshopbox: EshopboxConfig = Field(default_factory=EshopboxConfig)
     delhivery: DelhiveryConfig = Field(default_factory=DelhiveryConfig)
+    woocommerce: WooCommerceConfig = Field(default_factory=WooCommerceConfig)
+    flipkart: FlipkartConfig = Field(default_factory=FlipkartConfig)
+    magento: MagentoConfig = Field(default_factory=MagentoConfig)
     webhook_timeout: float = Field(default=5.0, description="Seconds per delivery attempt (Shopify: 5 s).")
 
     @classmethod
@@ -107,6 +170,9 @@ class SandboxConfig(_Section):
             ("shopify", ShopifyConfig),
             ("eshopbox", EshopboxConfig),
             ("delhivery", DelhiveryConfig),
+            ("woocommerce", WooCommerceConfig),
+            ("flipkart", FlipkartConfig),
+            ("magento", MagentoConfig),
         ):
             values = {}
             for name, field in model.model_fields.items():

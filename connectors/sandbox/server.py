@@ -20,8 +20,11 @@ from connectors.sandbox.config import SandboxConfig
 from connectors.sandbox.delhivery.simulator import build_delhivery
 from connectors.sandbox.emission import WebhookSender
 from connectors.sandbox.eshopbox.simulator import build_eshopbox
+from connectors.sandbox.flipkart.simulator import build_flipkart
+from connectors.sandbox.magento.simulator import build_magento
 from connectors.sandbox.shopify.simulator import build_shopify
 from connectors.sandbox.state import SandboxState
+from connectors.sandbox.woocommerce.simulator import build_woocommerce
 
 
 def create_app(config: SandboxConfig | None = None) -> FastAPI:
@@ -42,7 +45,18 @@ def create_app(config: SandboxConfig | None = None) -> FastAPI:
                 "PLATFORM_BASE_URL": "/eshopbox/platform",
             },
             "delhivery": {"BASE_URL": "/delhivery"},
-            "control": ["/shopify/_sandbox", "/eshopbox/_sandbox", "/delhivery/_sandbox", "/_sandbox/reset"],
+            "woocommerce": {"STORE_URL": "/woocommerce", "rest_api": "/woocommerce/wp-json/wc/v3"},
+            "flipkart": {"API_HOST": "/flipkart", "seller_api": "/flipkart/sellers"},
+            "magento": {"STORE_URL": "/magento", "rest_api": "/magento/rest/default/V1"},
+            "control": [
+                "/shopify/_sandbox",
+                "/eshopbox/_sandbox",
+                "/delhivery/_sandbox",
+                "/woocommerce/_sandbox",
+                "/flipkart/_sandbox",
+                "/magento/_sandbox",
+                "/_sandbox/reset",
+            ],
         }
 
     @app.post("/_sandbox/reset")
@@ -58,6 +72,9 @@ def create_app(config: SandboxConfig | None = None) -> FastAPI:
     app.mount("/shopify", build_shopify(config.shopify, state, sender))
     app.mount("/eshopbox", build_eshopbox(config.eshopbox, state, sender))
     app.mount("/delhivery", build_delhivery(config.delhivery, state, sender))
+    app.mount("/woocommerce", build_woocommerce(config.woocommerce, state, sender))
+    app.mount("/flipkart", build_flipkart(config.flipkart, state, sender))
+    app.mount("/magento", build_magento(config.magento, state))
     return app
 
 

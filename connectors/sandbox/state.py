@@ -8,9 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from connectors.sandbox.faults import Fault
 from connectors.sandbox.throttling import Throttle
 
-VENDORS = ("shopify", "eshopbox", "delhivery")
+VENDORS = ("shopify", "eshopbox", "delhivery", "woocommerce", "flipkart", "magento")
 
 
 @dataclass
@@ -34,6 +35,8 @@ class EshopboxData:
     inventory: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (sku, warehouseId) -> row
     webhooks: dict[int, dict[str, Any]] = field(default_factory=dict)
     courier_updates: list[dict[str, Any]] = field(default_factory=list)
+    # customerOrderNumber -> creates refused with 409: a create sent again for an order that exists (a blind resend)
+    refused_duplicates: dict[str, int] = field(default_factory=dict)
     token_calls: int = 0
     tokens_issued: int = 0
     throttle: Throttle = field(default_factory=Throttle)  # token endpoint and API per client id, 429s per client
@@ -47,6 +50,48 @@ class DelhiveryData:
     throttle: Throttle = field(default_factory=Throttle)  # tracking per client IP, 429s per IP
 
 
+@dataclass
+class WooCommerceData:
+    orders: dict[int, dict[str, Any]] = field(default_factory=dict)
+    order_notes: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # order id -> notes
+    products: dict[int, dict[str, Any]] = field(default_factory=dict)  # variations too, with parent_id
+    webhooks: dict[int, dict[str, Any]] = field(default_factory=dict)
+    nonces: dict[str, float] = field(default_factory=dict)  # OAuth 1.0a nonce -> timestamp, per store
+    next_id: int = 100
+
+
+@dataclass
+class FlipkartData:
+    shipments: dict[str, dict[str, Any]] = field(default_factory=dict)  # shipmentId -> shipment (with its buyer)
+    listings: dict[str, dict[str, Any]] = field(default_factory=dict)  # sku -> {sku, product_id, locations}
+    next_tokens: dict[str, dict[str, Any]] = field(default_factory=dict)  # next_token -> {filter, offset, size}
+    tokens_valid_after: float = 0.0  # tokens issued before this (epoch seconds) are expired
+    webhook_url: str | None = None  # set by the control API; else the config's
+    token_calls: int = 0
+    throttle: Throttle = field(default_factory=Throttle)  # API per app id, 429s per app id
+
+
+@dataclass
+class MagentoData:
+    orders: dict[int, dict[str, Any]] = field(default_factory=dict)  # entity_id -> order
+    shipments: dict[int, dict[str, Any]] = field(default_factory=dict)  # entity_id -> shipment
+    source_items: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (sku, source_code) -> row
+    admin_tokens: dict[str, float] = field(default_factory=dict)  # token -> expiry (epoch seconds)
+    nonces: dict[str, float] = field(default_factory=dict)  # OAuth 1.0a nonce -> timestamp
+    token_requests: int = 0
+    next_id: int = 0
+
+
+_DATA: dict[str, Callable[[], Any]] = {
+    "shopify": ShopifyData,
+    "eshopbox": EshopboxData,
+    "delhivery": DelhiveryData,
+    "woocommerce": WooCommerceData,
+    "flipkart": FlipkartData,
+    "magento": MagentoData,
+}
+
+
 class SandboxState:
     """All simulator data. Take `lock` around every read-modify-write; webhook threads record here too."""
 
@@ -55,7 +100,11 @@ class SandboxState:
         self._ids = itertools.count(1)
         self._seeders: dict[str, list[Callable[[SandboxState], None]]] = {vendor: [] for vendor in VENDORS}
         self.shopify, self.eshopbox, self.delhivery = ShopifyData(), EshopboxData(), DelhiveryData()
+        self.woocommerce = WooCommerceData()
+        self.flipkart = FlipkartData()
+        self.magento = MagentoData()
         self.deliveries: dict[str, Any] = {}  # delivery id -> emission.Delivery
+        self.faults: dict[str, list[Fault]] = {vendor: [] for vendor in VENDORS}  # set by `/_sandbox/faults`
 
     def next_id(self, base: int = 0) -> int:
         """Process-wide unique, increasing ids (offset by `base` so they look like the vendor's)."""
@@ -72,10 +121,9 @@ class SandboxState:
         vendors = VENDORS if vendor is None else (vendor,)
         with self.lock:
             for name in vendors:
-                setattr(
-                    self, name, {"shopify": ShopifyData, "eshopbox": EshopboxData, "delhivery": DelhiveryData}[name]()
-                )
+                setattr(self, name, _DATA[name]())
                 self.deliveries = {key: d for key, d in self.deliveries.items() if d.vendor != name}
+                self.faults[name] = []
                 for seeder in self._seeders[name]:
                     seeder(self)
 

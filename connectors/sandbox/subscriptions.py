@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import requests
+from requests_oauthlib import OAuth1
 
 from connectors.sandbox.config import SandboxConfig
 
@@ -17,7 +18,7 @@ def webhook_url(receiver: str, app: str, trigger: str, connection: str) -> str:
 def subscribe_demo(sandbox: str, receiver: str, config: SandboxConfig | None = None) -> dict[str, Any]:
     """Shopify `orders/create` through its webhooks API; Eshopbox shipment updates through its webhook API
     (with the static `x-api-key`); Delhivery scan pushes through the sandbox's control API (Delhivery's
-    onboarding team does this by hand)."""
+    onboarding team does this by hand); WooCommerce `order.created` through its webhooks API (it pings the receiver)."""
     config = config or SandboxConfig.from_env()
     http = requests.Session()
     http.trust_env = False
@@ -48,7 +49,16 @@ def subscribe_demo(sandbox: str, receiver: str, config: SandboxConfig | None = N
               "header": config.delhivery.webhook_header, "token": config.delhivery.webhook_token},
         timeout=10,
     )  # fmt: skip
-    results = {"shopify": shopify.status_code, "eshopbox": eshopbox.status_code, "delhivery": delhivery.status_code}
+    woocommerce = http.post(  # OAuth 1.0a one-legged in the query: the sandbox store is served over HTTP
+        f"{sandbox}/woocommerce/wp-json/wc/v3/webhooks",
+        auth=OAuth1(config.woocommerce.consumer_key, client_secret=config.woocommerce.consumer_secret,
+                    signature_method="HMAC-SHA256", signature_type="query"),
+        json={"name": "Orders to the integration platform", "topic": "order.created",
+              "delivery_url": webhook_url(receiver, "woocommerce", "order_created", "demo_woocommerce")},
+        timeout=10,
+    )  # fmt: skip
+    results = {"shopify": shopify.status_code, "eshopbox": eshopbox.status_code, "delhivery": delhivery.status_code,
+               "woocommerce": woocommerce.status_code}  # fmt: skip
     failed = {vendor: status for vendor, status in results.items() if status >= 400 and status != 422}
     if failed:  # 422 from Shopify: already subscribed
         raise RuntimeError(f"subscribing failed: {failed}")

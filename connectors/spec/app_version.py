@@ -86,6 +86,28 @@ class RateLimitSpec(SpecModel):
     header: CallLimitHeaderSpec | None = None
 
 
+class GraphQLCostSpec(SpecModel):
+    """Cost-based rate limiting (Shopify's calculated query cost): where a response reports the query's cost and
+    the bucket's state. Before a query is sent, the client waits until the bucket holds its cost."""
+
+    path: str = Field(default="extensions.cost", description="Dotted path of the cost report in the response body.")
+    requested: str = Field(default="requestedQueryCost", description="Key of the query's requested cost.")
+    throttle_status: str = Field(default="throttleStatus", description="Key of the bucket's state: "
+                                 "maximumAvailable, currentlyAvailable, restoreRate (points per second).")  # fmt: skip
+
+
+class GraphQLApiSpec(SpecModel):
+    """The app's GraphQL endpoint, used by every request with a `graphql` operation."""
+
+    url: str = Field(default="/graphql.json", description="Path relative to base_url (or absolute); Jinja template.")
+    throttled_codes: list[str] = Field(
+        default_factory=lambda: ["THROTTLED"],
+        description="`errors[].extensions.code` values that mean the cost limit was hit: retried after the wait the "
+        "throttle status implies. Any other error in a 200 answer, and any `userErrors` of a mutation, is permanent.",
+    )
+    cost: GraphQLCostSpec | None = Field(default=None, description="Cost-based rate limiting; none = off.")
+
+
 class TimeoutsSpec(SpecModel):
     connect: float = Field(default=5.0, gt=0)
     read: float = Field(default=30.0, gt=0)
@@ -133,6 +155,9 @@ class AppVersionSpec(SpecModel):
     searches: dict[str, SearchSpec] = Field(default_factory=dict)
     retry: RetryPolicySpec = Field(default_factory=RetryPolicySpec)
     rate_limit: RateLimitSpec | None = None
+    graphql: GraphQLApiSpec | None = Field(
+        default=None, description="The GraphQL endpoint; required when a request has a `graphql` operation."
+    )
     timeouts: TimeoutsSpec = Field(default_factory=TimeoutsSpec)
     migrations: list[MigrationSpec] = Field(default_factory=list)
 
@@ -151,6 +176,14 @@ class AppVersionSpec(SpecModel):
             raise ValueError("a deprecated version needs a 'deprecation' block (sunset, replacement, reason)")
         if self.status == "active" and self.deprecation is not None:
             raise ValueError("'deprecation' is only allowed when status is 'deprecated'")
+        return self
+
+    @model_validator(mode="after")
+    def _graphql_endpoint_declared(self) -> AppVersionSpec:
+        requests = [t.request for t in self.triggers.values() if t.type == "polling"]
+        requests += [s.request for s in self.searches.values()] + [a.request for a in self.actions.values()]
+        if self.graphql is None and any(r.graphql is not None and r.url is None for r in requests):
+            raise ValueError("requests with a 'graphql' operation need the app's 'graphql' block (its endpoint)")
         return self
 
     @property

@@ -119,6 +119,9 @@ class OAuth2AuthSpec(_AuthBase):
         default="body", description="Send client_id/secret in the body or as HTTP Basic."
     )
     token_request_format: Literal["form", "json"] = "form"
+    token_method: Literal["POST", "GET"] = Field(
+        default="POST", description="GET sends the grant in the query string (Flipkart's token endpoint)."
+    )
     headers: dict[str, str] = Field(default_factory=lambda: {"Authorization": "Bearer {{ auth.access_token }}"})
     query: dict[str, str] = Field(default_factory=dict)
     refresh_margin: int = Field(default=60, ge=0, description="Refresh this many seconds before expiry.")
@@ -140,11 +143,41 @@ class OAuth2AuthSpec(_AuthBase):
         return ("access_token",)
 
 
+class OAuth1AuthSpec(_AuthBase):
+    """OAuth 1.0a request signing (RFC 5849) as requests-oauthlib does it: one-legged (consumer key and secret
+    only; WooCommerce over HTTP, signature in the query string) or with an access token (Magento integrations)."""
+
+    type: Literal["oauth1"]
+    flow: Literal["one_legged", "token"] = Field(
+        default="token",
+        description="one_legged: consumer key/secret only; token: also an access token and token secret.",
+    )
+    signature_method: Literal["HMAC-SHA1", "HMAC-SHA256", "HMAC-SHA512"] = "HMAC-SHA256"
+    placement: Literal["header", "query"] = Field(
+        default="header", description="Where the oauth_* parameters go: the Authorization header or the query."
+    )
+    https: Literal["sign", "basic"] = Field(
+        default="sign",
+        description="Over HTTPS: sign as over HTTP, or send consumer key and secret as HTTP Basic instead "
+        "(WooCommerce accepts only Basic over HTTPS and only OAuth 1.0a over HTTP).",
+    )
+
+    def builtin_fields(self) -> dict[str, CredentialFieldSpec]:
+        fields = {
+            "consumer_key": _credential("Consumer key", secret=False),
+            "consumer_secret": _credential("Consumer secret"),
+        }
+        if self.flow == "token":
+            fields["access_token"] = _credential("Access token")
+            fields["access_token_secret"] = _credential("Access token secret")
+        return fields
+
+
 class NoAuthSpec(_AuthBase):
     type: Literal["none"]
 
 
 AuthSpec = Annotated[
-    NoAuthSpec | BasicAuthSpec | DigestAuthSpec | ApiKeyAuthSpec | SessionAuthSpec | OAuth2AuthSpec,
+    NoAuthSpec | BasicAuthSpec | DigestAuthSpec | ApiKeyAuthSpec | SessionAuthSpec | OAuth2AuthSpec | OAuth1AuthSpec,
     Field(discriminator="type"),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
+import graphql
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -16,11 +17,52 @@ class SpecModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+class GraphQLOperationSpec(SpecModel):
+    """A GraphQL operation POSTed as `{"query", "variables"}` to the app's GraphQL endpoint (`graphql.url`)."""
+
+    query: str = Field(
+        description="The GraphQL document, sent as written (not a template: pass data through `variables`).",
+        examples=["query ($id: ID!) { order(id: $id) { id name } }"],
+    )
+    variables: dict[str, Any] = Field(default_factory=dict, description="Variables (templated).")
+    operation_name: str | None = Field(default=None, description="Which operation of the document to run.")
+
+    @model_validator(mode="after")
+    def _parses(self) -> GraphQLOperationSpec:
+        operation_kind(self.query, self.operation_name)
+        return self
+
+
+def operation_kind(query: str, operation_name: str | None = None) -> str:
+    """`query`, `mutation` or `subscription`: the kind of the operation the document runs (a syntax error or an
+    ambiguous document raises ValueError)."""
+    try:
+        document = graphql.parse(query)
+    except graphql.GraphQLError as exc:
+        raise ValueError(f"the GraphQL query does not parse: {exc.message}") from None
+    operations = [d for d in document.definitions if isinstance(d, graphql.OperationDefinitionNode)]
+    if operation_name is not None:
+        operations = [d for d in operations if d.name and d.name.value == operation_name]
+    if len(operations) != 1:
+        raise ValueError("the GraphQL document must hold exactly one operation (or name one in operation_name)")
+    return operations[0].operation.value
+
+
 class RequestSpec(SpecModel):
-    """A templated HTTP request. `url` is absolute or a path joined to the app's base URL."""
+    """A templated HTTP request. `url` is absolute or a path joined to the app's base URL; a `graphql` request
+    is a POST to the app's GraphQL endpoint."""
 
     method: HttpMethod = "GET"
-    url: str = Field(description="Absolute URL or a path relative to base_url; Jinja template.")
+    url: str | None = Field(
+        default=None,
+        description="Absolute URL or a path relative to base_url; Jinja template. Required unless `graphql` is "
+        "given (then it defaults to the app's `graphql.url`).",
+    )
+    graphql: GraphQLOperationSpec | None = Field(
+        default=None,
+        description="A GraphQL operation: sent as a POST with a JSON body; errors in a 200 answer are errors. A query "
+        "is safe to repeat, a mutation is not unless `idempotent: true`.",
+    )
     params: dict[str, Any] | str = Field(default_factory=dict, description="Query parameters, or one template.")
     headers: dict[str, str] = Field(default_factory=dict)
     json_body: Any = Field(default=None, alias="json", description="JSON body (templated).")
@@ -35,7 +77,20 @@ class RequestSpec(SpecModel):
     def _one_body(self) -> RequestSpec:
         if self.json_body is not None and self.form is not None:
             raise ValueError("a request has either a json body or a form body, not both")
+        if self.graphql is None and self.url is None:
+            raise ValueError("a request needs a 'url' (or a 'graphql' operation)")
+        if self.graphql is not None and (self.json_body is not None or self.form is not None or self.params):
+            raise ValueError("a graphql request carries its data in 'graphql.variables', not json, form or params")
+        if self.graphql is not None and "method" in self.model_fields_set and self.method != "POST":
+            raise ValueError("a graphql request is a POST")
         return self
+
+    @property
+    def safe_to_repeat(self) -> bool | None:
+        """Declared, else for GraphQL: a query may be repeated, a mutation not; None = the method decides."""
+        if self.idempotent is not None or self.graphql is None:
+            return self.idempotent
+        return operation_kind(self.graphql.query, self.graphql.operation_name) == "query"
 
 
 class TypedFieldSpec(SpecModel):

@@ -13,7 +13,8 @@ from connectors.spec.templates import TemplateError, iter_templates, referenced_
 Path = tuple[str | int, ...]
 Scope = Mapping[str, set[str] | None]
 
-WINDOW_NAMES = {"start", "end"}
+WINDOW_NAMES = {"start", "end", "start_text", "end_text"}
+NOT_TEMPLATES = {"request": {"graphql": {"query"}}}  # a GraphQL document is sent as written
 
 
 def check_references(spec: AppVersionSpec) -> list[tuple[Path, str]]:
@@ -27,7 +28,8 @@ def check_references(spec: AppVersionSpec) -> list[tuple[Path, str]]:
     problems += check_template_names(("auth",), spec.auth.model_dump(by_alias=True, exclude={"fields"}), with_auth)
     for key, trigger in spec.triggers.items():
         scope = {**with_auth, "window": WINDOW_NAMES} if trigger.type == "polling" else with_auth
-        problems += check_template_names(("triggers", key), trigger.model_dump(by_alias=True), scope)
+        dumped = trigger.model_dump(by_alias=True, exclude=NOT_TEMPLATES if trigger.type == "polling" else None)
+        problems += check_template_names(("triggers", key), dumped, scope)
     for key, search in spec.searches.items():
         scope = {**with_auth, "inputs": set(search.inputs)}
         problems += check_template_names(("searches", key, "request"), _request(search.request), scope)
@@ -40,7 +42,7 @@ def check_references(spec: AppVersionSpec) -> list[tuple[Path, str]]:
 
 
 def _request(request: RequestSpec) -> dict[str, Any]:
-    return request.model_dump(by_alias=True)
+    return request.model_dump(by_alias=True, exclude=NOT_TEMPLATES["request"])
 
 
 def check_template_names(

@@ -16,7 +16,7 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from connectors.spec.template_limits import GUARDED_OPERATORS, check_binop
+from connectors.spec.template_limits import GUARDED_OPERATORS, WIDTH_FILTERS, bounded, check_binop, check_call
 from connectors.spec.url_templates import PATH_FILTER, SEGMENT_FILTER, url_path, url_segment
 
 _SINGLE_EXPRESSION = re.compile(r"^\{\{(?P<expr>(?:(?!\}\}|\{\{).)*)\}\}$", re.DOTALL)
@@ -37,9 +37,16 @@ class _DataEnvironment(ImmutableSandboxedEnvironment):
         check_binop(operator, left, right)
         return super().call_binop(context, operator, left, right)
 
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        check_call(__obj, args, kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
+
 
 ENVIRONMENT = _DataEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
 ENVIRONMENT.filters.update({SEGMENT_FILTER: url_segment, PATH_FILTER: url_path})
+ENVIRONMENT.filters.update({name: bounded(ENVIRONMENT.filters[name]) for name in WIDTH_FILTERS})
+ENVIRONMENT.filters["format"] = bounded(ENVIRONMENT.filters["format"], format_first=True)
+del ENVIRONMENT.globals["lipsum"]  # lorem ipsum of any size: nothing a definition needs
 
 
 class TemplateError(ValueError):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
 from connectors.spec.base import RequestSpec, SpecModel
 from connectors.spec.pagination import PaginationSpec
+from connectors.spec.signatures import PresetVerifySpec, SignatureVerifySpec
 
 
 class HmacVerifySpec(SpecModel):
@@ -33,7 +35,10 @@ class NoVerifySpec(SpecModel):
     scheme: Literal["none"]
 
 
-WebhookVerifySpec = Annotated[HmacVerifySpec | StaticTokenVerifySpec | NoVerifySpec, Field(discriminator="scheme")]
+WebhookVerifySpec = Annotated[
+    HmacVerifySpec | StaticTokenVerifySpec | NoVerifySpec | SignatureVerifySpec | PresetVerifySpec,
+    Field(discriminator="scheme"),
+]
 
 
 class ValueSourceSpec(SpecModel):
@@ -65,6 +70,21 @@ class OutputFieldSpec(SpecModel):
     )
 
 
+class PingSpec(SpecModel):
+    """An unsigned test request the app sends to a new webhook URL and that must be answered 200 (WooCommerce's
+    `webhook_id=<id>`, form-encoded, on creation). A delivery whose whole body matches `body_pattern` and whose
+    Content-Type is `content_type` is acknowledged without being verified or stored."""
+
+    body_pattern: str = Field(description="Regular expression the whole raw body must match.")
+    content_type: str = "application/x-www-form-urlencoded"
+
+    def matches(self, body: bytes, content_type: str) -> bool:
+        media_type = content_type.split(";")[0].strip().lower()
+        if media_type != self.content_type.lower() or len(body) > 1024:
+            return False
+        return re.fullmatch(self.body_pattern, body.decode("utf-8", "replace")) is not None
+
+
 class WebhookTriggerSpec(SpecModel):
     type: Literal["webhook"]
     name: str
@@ -74,13 +94,18 @@ class WebhookTriggerSpec(SpecModel):
         description="Header or body path(s) identifying a delivery; a redelivery with the same value is a duplicate."
     )
     topic: TopicFilterSpec | None = None
+    ping: PingSpec | None = None
     output: dict[str, OutputFieldSpec] = Field(default_factory=dict)
 
 
 class WindowSpec(SpecModel):
     """How the polling window [start, end) is sent to the app."""
 
-    start_param: str
+    start_param: str | None = Field(
+        default=None,
+        description="Query parameter of the start; none for a GraphQL trigger, whose variables use "
+        "`window.start_text` and `window.end_text` (the instants in `format`, the start moved back by the overlap).",
+    )
     end_param: str | None = None
     format: str = Field(default="iso8601", description="iso8601, epoch, or a strftime pattern.")
     overlap_seconds: int = Field(default=0, ge=0)

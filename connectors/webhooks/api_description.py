@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from connectors.spec import AppVersionSpec, Catalog
+from connectors.spec.signatures import PresetVerifySpec, SignatureVerifySpec
 from connectors.spec.triggers import HmacVerifySpec, StaticTokenVerifySpec, WebhookTriggerSpec
 
 REFUSED = "unknown webhook route, or the delivery failed verification"
@@ -68,6 +69,7 @@ RESPONSES: dict[str, Any] = {
     "404": _json(_ERROR, "Not a webhook path at all (a segment empty, or decoding to '/' or a line break)"),
     "408": _json(_ERROR, "The body was not received in full in time"),
     "413": _json(_ERROR, "The body is larger than the receiver accepts"),
+    "415": _json(_ERROR, "Verified, but the declared Content-Type is not JSON in UTF-8"),
     "503": _json(_ERROR, "The registry or the connection could not be read, or the event not stored: retry later"),
 }
 
@@ -116,6 +118,10 @@ def _verify_header(trigger: WebhookTriggerSpec) -> dict[str, Any] | None:
         return _header(verify.header, f"{what}, keyed with the webhook secret", True)
     if isinstance(verify, StaticTokenVerifySpec):
         return _header(verify.header, "the token agreed with the app for this connection", True)
+    if isinstance(verify, PresetVerifySpec):
+        return _header(verify.header, f"the {verify.scheme} signature of the request", True)
+    if isinstance(verify, SignatureVerifySpec):
+        return _header(verify.header, f"{verify.encoding} {verify.mac} signature of the request", True)
     return None
 
 

@@ -22,6 +22,7 @@ from connectors.runtime.http.client import ConnectionValues
 from connectors.runtime.redaction import register_secret
 from connectors.runtime.values import resolve_values
 from connectors.spec import AppVersionSpec
+from connectors.spec.signatures import PresetVerifySpec, SignatureVerifySpec
 from connectors.spec.templates import referenced_names
 from connectors.spec.triggers import HmacVerifySpec, StaticTokenVerifySpec, WebhookTriggerSpec
 
@@ -86,6 +87,8 @@ def _verify_templates(trigger: object) -> list[str]:
         return [verify.secret]
     if isinstance(verify, StaticTokenVerifySpec):
         return [verify.value]
+    if isinstance(verify, SignatureVerifySpec | PresetVerifySpec):
+        return verify.templates()
     return []
 
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from connectors.registry.circuits import all_circuits
+from connectors.registry.circuits import all_circuits, as_utc
 from connectors.registry.db import session_scope
 from connectors.registry.inbox import backlog
 from connectors.registry.models import utcnow
@@ -44,11 +44,11 @@ def platform_health(url: str | None, airflow_api_url: str, stuck_after: float = 
             for circuit in all_circuits(session.connection()):
                 app, connection_id = circuit.key
                 state = "open" if circuit.is_open(now) else "half-open"
+                until = as_utc(circuit.open_until)
                 circuits.append({"app": app, "connection": connection_id, "state": state,
-                                 "open_until": circuit.open_until, "trips": circuit.failures})  # fmt: skip
-                until = f"{circuit.open_until:%Y-%m-%d %H:%M:%S}"
+                                 "open_until": until.isoformat(), "trips": circuit.failures})  # fmt: skip
                 warnings.append(f"circuit {state}: {app} on connection {connection_id} failed {circuit.failures} "
-                                f"time(s) in a row, calls wait until {until} UTC")  # fmt: skip
+                                f"time(s) in a row, calls wait until {until:%Y-%m-%d %H:%M:%S} UTC")  # fmt: skip
     except Exception as exc:  # the registry is down: say so instead of failing the health check
         never_migrated = "no such table" in str(exc) or "UndefinedTable" in str(exc)
         problems.append("registry database has no schema: run `integrations db migrate`" if never_migrated

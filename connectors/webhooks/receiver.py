@@ -40,7 +40,7 @@ from connectors.runtime.verification import (
     verify_webhook_signature,
 )
 from connectors.spec import Catalog
-from connectors.spec.triggers import HmacVerifySpec, StaticTokenVerifySpec, WebhookTriggerSpec
+from connectors.spec.triggers import WebhookTriggerSpec
 from connectors.webhooks.api_description import REFUSED
 from connectors.webhooks.connections import (
     ConnectionCache,
@@ -69,8 +69,18 @@ _SECRET_HEADER = re.compile(r"sig|hmac|token|secret|key|auth|cookie|passw|creden
 
 
 def _verify_header(trigger: WebhookTriggerSpec) -> str | None:
-    verify = trigger.verify
-    return verify.header.lower() if isinstance(verify, HmacVerifySpec | StaticTokenVerifySpec) else None
+    header = getattr(trigger.verify, "header", None)  # every scheme but `none` reads one
+    return header.lower() if header else None
+
+
+def _signed_target(request: Request, public_url: str | None) -> dict[str, str]:
+    """The method, URL and path a signature may cover. The URL is the one the app calls: behind a proxy that is
+    `public_url` (scheme and host) with the request's path and query, not the address the receiver sees."""
+    url = request.url
+    if public_url:
+        query = f"?{url.query}" if url.query else ""
+        return {"method": request.method, "url": public_url.rstrip("/") + url.path + query, "path": url.path}
+    return {"method": request.method, "url": str(url), "path": url.path}
 
 
 @lru_cache(maxsize=4096)
@@ -218,19 +228,23 @@ class Receiver:
                 log.warning("webhook for %s: connection %s does not exist", route.dag_id, route.connection)
         return entry
 
-    async def _verified(self, route: Route, body: bytes, headers: Mapping[str, str]) -> WebhookRejected | None:
+    async def _verified(
+        self, route: Route, body: bytes, headers: Mapping[str, str], target: Mapping[str, str]
+    ) -> WebhookRejected | None:
         """None if the delivery verifies under this route's app version and connection, else the rejection."""
         context = await self._context(route)
-        rejected = self._check(route, body, headers, context)
+        rejected = self._check(route, body, headers, context, target)
         if rejected is None or self.connections.age(route.spec, route.connection) < RECHECK_AFTER_SECONDS:
             return rejected
         context = await self._context(route, fresh=True)  # the secret may have been rotated
-        return self._check(route, body, headers, context)
+        return self._check(route, body, headers, context, target)
 
     @staticmethod
-    def _check(route: Route, body: bytes, headers: Mapping[str, str], context: VerifyContext) -> WebhookRejected | None:
+    def _check(
+        route: Route, body: bytes, headers: Mapping[str, str], context: VerifyContext, target: Mapping[str, str]
+    ) -> WebhookRejected | None:
         try:
-            verify_webhook_signature(route.trigger, body, headers, context.values)
+            verify_webhook_signature(route.trigger, body, headers, context.values, **target)
         except WebhookRejected as rejected:
             return rejected
         except TemplateError as exc:  # e.g. the verify block names a field the connection lacks
@@ -264,6 +278,10 @@ class Receiver:
             log.info("webhook %r refused: no enabled webhook workflow there", where)
             return _refused()
         headers = dict(request.headers.items())
+        if any(r.trigger.ping and r.trigger.ping.matches(body, headers.get("content-type", "")) for r in routes):
+            log.info("webhook %r: the app's ping acknowledged, nothing stored", where)
+            return _answer(200, ping="acknowledged")
+        target = _signed_target(request, self.settings.public_url)
 
         # one verification per app version (workflows may pin different versions of the same app)
         by_version: dict[str, list[Route]] = {}
@@ -273,7 +291,7 @@ class Receiver:
         rejection: WebhookRejected | None = None
         try:
             for group in by_version.values():
-                rejected = await self._verified(group[0], body, headers)
+                rejected = await self._verified(group[0], body, headers, target)
                 if rejected is None:
                     accepted.append(group)
                 else:
@@ -286,8 +304,8 @@ class Receiver:
             return _refused()
 
         unreadable = _not_json(headers.get("content-type", ""))
-        if unreadable:
-            log.info("webhook %r refused: %s", where, unreadable)
+        if unreadable:  # authenticated, so the sender is real: it loses events until it sends JSON
+            log.warning("webhook %r refused: %s", where, unreadable)
             return _answer(415, detail=unreadable)
         try:
             payload = parse_json_body(body)

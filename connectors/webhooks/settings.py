@@ -57,6 +57,9 @@ class WebhookSettings:
     # optional host-wide lock file: serialises triggers across api-server worker processes and elects the one
     # process that sweeps. None = this process is alone (the api-server's default is one worker).
     dispatch_lock_file: str | None = None
+    # scheme and host the apps call (`https://hooks.example.com`), for signatures over the URL (FKLOGIN) when a
+    # proxy terminates TLS in front of the receiver; None = the URL as the receiver sees it
+    public_url: str | None = None
 
     # credentials for verification: None = Airflow Connections (read in the api-server process)
     connection_lookup: ConnectionLookup | None = field(default=None, repr=False)
@@ -100,6 +103,7 @@ class WebhookSettings:
             "sweep_grace_seconds": number("WEBHOOK_SWEEP_GRACE_SECONDS", 2.0),
             "retry_max_seconds": number("WEBHOOK_RETRY_MAX_SECONDS", 30.0),
             "dispatch_lock_file": text("WEBHOOK_DISPATCH_LOCK_FILE"),
+            "public_url": text("WEBHOOK_PUBLIC_URL"),
             "gc_freeze": flag("WEBHOOK_GC_FREEZE", True),
         }
         values.update(overrides)

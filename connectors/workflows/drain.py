@@ -16,7 +16,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from connectors.registry.circuits import ConnectionKey, circuits_of, close, trip
+from connectors.registry.circuits import ConnectionKey
 from connectors.registry.dag_ids import dag_id_for
 from connectors.registry.db import get_engine, session_scope
 from connectors.registry.drains import beat, finish_drain, start_drain
@@ -39,12 +39,14 @@ from connectors.registry.inbox import (
 )
 from connectors.registry.models import EventStatus, Workflow, utcnow
 from connectors.runtime.conditions import evaluate_conditions
-from connectors.runtime.errors import IntegrationError
+from connectors.runtime.errors import HttpError, IntegrationError, OutcomeUnknownError
 from connectors.runtime.http.client import AppClient
 from connectors.runtime.log_context import log_fields
 from connectors.runtime.personal_data import mask_personal, masking_personal, personal_values
+from connectors.runtime.redaction import install_log_redaction
 from connectors.runtime.templating import TemplateError
 from connectors.spec import AppDefinitionError, Catalog
+from connectors.workflows.circuit_breaker import BatchBreakers, step_connections
 from connectors.workflows.engine import ClientFactory, run_steps
 from connectors.workflows.spec import WorkflowSpec
 from connectors.workflows.store import workflow_spec
@@ -128,15 +130,12 @@ def caching(clients: ClientFactory) -> ClientFactory:
 
 @dataclass(frozen=True)
 class Processed:
-    """How one event ended, and the (app, connection) that was unavailable when it is to be retried."""
+    """How one event ended; the (app, connection) that failed after its retries (the app looks down), or whether
+    the apps answered (the steps went through, or an app refused with a status)."""
 
     outcome: EventOutcome
     unavailable: ConnectionKey | None = None
-
-
-def step_connections(spec: WorkflowSpec) -> dict[str, ConnectionKey]:
-    """Step key -> the (app, connection) its calls go to."""
-    return {step.key: (step.app.partition("@")[0], step.connection) for step in spec.steps}
+    answered: bool = False
 
 
 def process_event(
@@ -160,20 +159,23 @@ def process_event(
         raise
     except IntegrationError as exc:
         error = f"{type(exc).__name__}: {exc}"
+        failing = step_connections(spec).get(exc.step_key or "")
+        if isinstance(exc, OutcomeUnknownError):  # failed for good (not sent again), and the app is failing
+            return Processed(EventOutcome(event.id, EventStatus.FAILED, error), failing)
         if not exc.retryable:
-            return Processed(EventOutcome(event.id, EventStatus.FAILED, error))
+            answered = isinstance(exc, HttpError) and exc.status is not None
+            return Processed(EventOutcome(event.id, EventStatus.FAILED, error), answered=answered)
         if event.attempts >= settings.max_attempts:
             reason = f"gave up after {event.attempts} attempts: {error}"
-            return Processed(EventOutcome(event.id, EventStatus.FAILED, reason))
+            return Processed(EventOutcome(event.id, EventStatus.FAILED, reason), failing)
         wait = settings.backoff(event.attempts, getattr(exc, "retry_after", None))
-        outcome = EventOutcome(event.id, EventStatus.RECEIVED, error, not_before=utcnow() + wait)
-        return Processed(outcome, step_connections(spec).get(exc.step_key or ""))
+        return Processed(EventOutcome(event.id, EventStatus.RECEIVED, error, not_before=utcnow() + wait), failing)
     except TemplateError as exc:
         return Processed(EventOutcome(event.id, EventStatus.FAILED, f"TemplateError: {exc}"))
     except Exception as exc:  # a bug or an unexpected answer: keep the reason, replay once fixed
         log.exception("event %s: unexpected error", event.id)
         return Processed(EventOutcome(event.id, EventStatus.FAILED, f"{type(exc).__name__}: {exc}"))
-    return Processed(EventOutcome(event.id, EventStatus.DONE))
+    return Processed(EventOutcome(event.id, EventStatus.DONE), answered=True)
 
 
 def load_spec(workflow_id: int, url: str | None) -> tuple[WorkflowSpec, int] | None:
@@ -192,6 +194,7 @@ def drain_workflow(
 ) -> DrainSummary:
     """Claim and process the workflow's events, batch after batch, until none is left, the time budget is spent,
     or the app is down. Each batch runs the workflow's revision current when it was claimed."""
+    install_log_redaction()  # secrets and personal data masked in every log line, also before any client exists
     settings = settings or DrainSettings()
     engine = get_engine(url)
     summary = DrainSummary(dag_run_id)
@@ -295,27 +298,21 @@ def _process_batch(
     clock: Callable[[], float],
 ) -> bool:
     """Process one claimed batch; False when an app is down (the workflow's waiting events were parked)."""
-    with engine.begin() as connection:
-        tripped = circuits_of(connection, set(step_connections(spec).values()))
-    now = utcnow()
-    open_circuits = [circuit for circuit in tripped.values() if circuit.is_open(now)]
-    if open_circuits:
-        circuit = max(open_circuits, key=lambda c: as_utc(c.open_until))
-        app, connection_id = circuit.key
-        reason = f"not tried: {app} on connection {connection_id} is unavailable ({circuit.last_error})"
-        _give_back(engine, workflow_id, dag_run_id, batch, as_utc(circuit.open_until), reason, summary)
+    breakers = BatchBreakers(engine, spec, settings.backoff, settings.lease)
+    blocked = breakers.blocked()
+    if blocked is not None:
+        until, why = blocked
+        _give_back(engine, workflow_id, dag_run_id, batch, until, f"not tried: {why}", summary)
         return False
     workflow, personal = dag_id_for(spec.client, spec.key), sensitive_fields(spec)
     for index, event in enumerate(batch):
         with log_fields(workflow=workflow, event=event.id), masking_personal(_personal_values(event, personal)):
-            outcome = _process_one(engine, spec, workflow_id, dag_run_id, event, clients, settings, clock, tripped)
+            outcome, wait_until = _process_one(engine, spec, workflow_id, dag_run_id, event, clients, settings,
+                                               clock, breakers)  # fmt: skip
             summary.add(outcome)
-        if outcome.status == EventStatus.DONE:
-            tripped = {}  # closed by this event
-        if outcome.status == EventStatus.RECEIVED:
-            assert outcome.not_before is not None
-            reason = f"not tried: the app failed on event {event.id} ({outcome.error})"
-            _give_back(engine, workflow_id, dag_run_id, batch[index + 1 :], outcome.not_before, reason, summary)
+        if wait_until is not None:
+            reason = f"not tried: the app failed on event {event.id} ({mask_personal(outcome.error or '')})"
+            _give_back(engine, workflow_id, dag_run_id, batch[index + 1 :], wait_until, reason, summary)
             return False
     return True
 
@@ -329,25 +326,26 @@ def _process_one(
     clients: ClientFactory,
     settings: DrainSettings,
     clock: Callable[[], float],
-    tripped: Mapping[ConnectionKey, object],
-) -> EventOutcome:
-    """One event through conditions and steps, its outcome recorded; the half-open breakers in `tripped` close
-    when it is done."""
+    breakers: BatchBreakers,
+) -> tuple[EventOutcome, dt.datetime | None]:
+    """One event through conditions and steps, its outcome recorded; with until when the rest must wait when an
+    app failed (its breaker tripped)."""
     began = clock()
     processed = process_event(spec, workflow_id, event, clients, settings)
-    outcome = processed.outcome
+    outcome, wait_until = processed.outcome, None
     if processed.unavailable is not None:
-        outcome = _trip(engine, processed.unavailable, outcome, settings)
+        wait_until = breakers.unavailable(processed.unavailable, outcome.error or "", outcome.not_before)
+        if outcome.status == EventStatus.RECEIVED:
+            outcome = replace(outcome, not_before=wait_until)
+    elif processed.answered:
+        breakers.answered()
     with engine.begin() as connection:
         if not finish_events(connection, [outcome], dag_run_id):
             log.warning("event %s: its lease was lost to another run; this run's outcome is not recorded", event.id)
-        if tripped and outcome.status == EventStatus.DONE:  # the probe went through: the apps answer again
-            close(connection, tripped)
-            log.info("circuits closed: %s", ", ".join("/".join(key) for key in tripped))
     elapsed_ms = (clock() - began) * 1000
     log.info("event %s (%s): %s in %.0f ms%s", event.id, event.dedupe_key, outcome.status.value, elapsed_ms,
              f": {outcome.error}" if outcome.error else "")  # fmt: skip
-    return outcome
+    return outcome, wait_until
 
 
 @cache
@@ -371,19 +369,6 @@ def _personal_values(event: ClaimedEvent, fields: frozenset[str]) -> set[str]:
         return personal_values(json.loads(event.payload), fields)
     except ValueError:
         return set()
-
-
-def as_utc(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)  # SQLite returns naive UTC
-
-
-def _trip(engine: Engine, key: ConnectionKey, outcome: EventOutcome, settings: DrainSettings) -> EventOutcome:
-    """Open the breaker of the app that failed; the event waits at least as long as the breaker is open."""
-    assert outcome.not_before is not None
-    with engine.begin() as connection:
-        open_until = trip(connection, key, outcome.error or "", settings.backoff)
-    log.warning("circuit open: %s on connection %s until %s", *key, open_until)
-    return replace(outcome, not_before=max(outcome.not_before, open_until))
 
 
 def _give_back(

@@ -11,10 +11,11 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import psutil
 import requests
 
 from tests.servers.process import free_port
@@ -30,6 +31,7 @@ class Platform:
     sandbox_url: str
     password: str
     process: subprocess.Popen[bytes]
+    spawned: list[subprocess.Popen[bytes]] = field(default_factory=list)  # stopped with the platform
 
     def __post_init__(self) -> None:
         self.http = requests.Session()
@@ -67,9 +69,85 @@ class Platform:
                 return shlex.split(value)[0]
         return f"sqlite:///{self.home / 'integrations.db'}"
 
+    # -- faults: stopping and starting parts of the platform (chaos tests) ----------------------------------------
+
+    def environment(self) -> dict[str, str]:
+        """The environment run.sh gave `airflow standalone` (databases, Fernet key, receiver settings): what its
+        components, and a component restarted by hand, run with."""
+        standalone = self.components("standalone")
+        if not standalone:
+            raise RuntimeError("airflow standalone is not running")
+        return standalone[0].environ()
+
+    def components(self, name: str) -> list[psutil.Process]:
+        """The running processes of one of standalone's components (`api-server`, `scheduler`, `triggerer`, ...),
+        restarted ones included. Airflow retitles some of them (`airflow api_server -- host:...`)."""
+        spellings = (name, name.replace("-", "_"))
+        pids = {self.process.pid, *(p.pid for p in self.spawned)}
+        found = []
+        for process in psutil.process_iter(["pid", "cmdline"]):
+            try:
+                words = " ".join(process.info["cmdline"] or []).split()
+                ours = process.pid in pids or any(parent.pid in pids for parent in process.parents())
+            except psutil.Error:
+                continue
+            command = next((words[i + 1] for i, w in enumerate(words[:2]) if w.endswith("airflow")), None)
+            if ours and command in spellings:
+                found.append(process)
+        return found
+
+    def spawn(self, name: str, command: list[str], env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
+        """Start `command` with the platform's environment (or `env`), logging to `<home>/<name>.log`; it is stopped
+        with the platform."""
+        with open(self.home / f"{name}.log", "ab") as log:
+            process = subprocess.Popen(
+                command, cwd=ROOT, env=dict(env or self.environment()), stdout=log, stderr=subprocess.STDOUT
+            )
+        self.spawned.append(process)
+        return process
+
+    def stop_api_server(self, timeout: float = 60) -> None:
+        """SIGTERM Airflow's api-server (and with it the receiver mounted in it) and wait until it has exited."""
+        servers = self.components("api-server")
+        if not servers:
+            raise RuntimeError("the api-server is not running")
+        for server in servers:
+            server.terminate()
+        wait_for(lambda: not any(map(_alive, servers)), timeout, "the api-server to exit", self)
+        self._token = None
+
+    def start_api_server(self, timeout: float = 240) -> None:
+        """Start Airflow's api-server again, as standalone starts it, and wait until it answers."""
+        env = self.environment()
+        self.spawn("api-server", [str(Path(env["PATH"].split(os.pathsep)[0]) / "airflow"), "api-server"], env)
+        wait_for(lambda: self.http.get(f"{self.airflow_url}/api/v2/monitor/health", timeout=5).ok,
+                 timeout, "the restarted api-server", self)  # fmt: skip
+
+    def restart_database(self, while_down: Callable[[], None] | None = None) -> None:
+        """Stop the embedded PostgreSQL (Airflow's metadata and the registry) with a fast shutdown, which cuts every
+        client off, run `while_down`, and start it again on the same data directory."""
+        from connectors.devserver.postgres import EmbeddedPostgres
+
+        server = EmbeddedPostgres(self.home / "postgres")
+        server.start()  # attaches to the running server
+        server.stop()
+        try:
+            if while_down is not None:
+                while_down()
+        finally:
+            server.start()
+
     def log_tail(self, lines: int = 60) -> str:
         log = self.home / "platform.log"
         return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else ""
+
+
+def _alive(process: psutil.Process) -> bool:
+    """Running and not a zombie (standalone does not reap a component that exits)."""
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def wait_for(check: Callable[[], T | None], timeout: float, what: str, platform: Platform | None = None) -> T:
@@ -124,6 +202,13 @@ def running_platform(home: Path, extra_env: Mapping[str, str] | None = None) -> 
         )  # fmt: skip
         yield platform
     finally:
+        for spawned in platform.spawned:
+            spawned.terminate()
+        for spawned in platform.spawned:
+            try:
+                spawned.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                spawned.kill()
         try:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)

@@ -18,8 +18,11 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.e2e.platform import Platform, running_platform, wait_for
+from tests.e2e.secrets_scan import describe, scan_platform
 
-DAGS = [
+SEEDS = Path(__file__).resolve().parents[2] / "include" / "workflows"
+ALL_DAGS = sorted(f"wf.demo.{seed.stem}" for seed in SEEDS.glob("*.yaml"))  # each seed's key is its file's name
+DAGS = [  # the ones these tests run: enabled, as a user does in the UI; the others stay paused
     "wf.demo.delhivery_delivered_to_eshopbox",
     "wf.demo.eshopbox_delivered_to_shopify_event",
     "wf.demo.eshopbox_packed_to_shopify_fulfillment",
@@ -33,10 +36,10 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     with running_platform(tmp_path_factory.mktemp("platform")) as running:
         listed = wait_for(
             lambda: (dags := running.api("GET", "/dags", params={"dag_id_pattern": "wf."}).json()["dags"])
-            and len(dags) == len(DAGS) and dags,
-            180, "the five workflow DAGs to be parsed", running,
+            and len(dags) == len(ALL_DAGS) and dags,
+            180, "the seed workflows' DAGs to be parsed", running,
         )  # fmt: skip
-        assert sorted(d["dag_id"] for d in listed) == DAGS
+        assert sorted(d["dag_id"] for d in listed) == ALL_DAGS
         for dag_id in DAGS:  # what a user does in the UI: enable the DAGs
             assert running.api("PATCH", f"/dags/{dag_id}", json={"is_paused": False}).ok
         yield running
@@ -194,3 +197,11 @@ def test_a_burst_of_200_orders_each_reaches_eshopbox_exactly_once(platform: Plat
     registry.dispose()
     assert counts["done"] >= 200
     assert runs_used < 100  # batched: far fewer runs than events
+
+
+def test_no_test_secret_in_task_logs_or_databases_after_the_workflows_ran(platform: Platform) -> None:
+    """Last, once every workflow above has run: no credential of the demo connections, nor the admin password or the
+    Fernet key, in clear or in base64, in any log under the Airflow home, in Airflow's metadata database (XComs
+    included) or in the registry."""
+    leaks = scan_platform(platform.home)
+    assert not leaks, describe(leaks)

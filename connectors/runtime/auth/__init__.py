@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from connectors.runtime.auth.base import AppAuth, AuthContext
+from connectors.runtime.auth.oauth1 import OAuth1Auth
 from connectors.runtime.auth.oauth2 import OAuth2Auth
 from connectors.runtime.auth.session import SessionAuth
 from connectors.runtime.auth.static import ApiKeyAuth, BasicAuth, DigestAuth, NoAuth
@@ -20,6 +21,7 @@ AUTH_CLASSES: dict[str, type[AppAuth]] = {
     "api_key": ApiKeyAuth,
     "session": SessionAuth,
     "oauth2": OAuth2Auth,
+    "oauth1": OAuth1Auth,
 }
 
 
@@ -33,6 +35,7 @@ __all__ = [
     "AuthContext",
     "FileTokenStore",
     "MemoryTokenStore",
+    "OAuth1Auth",
     "OAuth2Auth",
     "SessionAuth",
     "TokenSet",

@@ -86,15 +86,17 @@ class OAuth2Auth(RenewingAuth):
             kwargs["auth"] = HTTPBasicAuth(credentials["client_id"], credentials["client_secret"])
         else:
             fields = {**fields, "client_id": credentials["client_id"], "client_secret": credentials["client_secret"]}
-        kwargs["json" if self.spec.token_request_format == "json" else "data"] = fields
+        method = self.spec.token_method
+        where = "params" if method == "GET" else "json" if self.spec.token_request_format == "json" else "data"
+        kwargs[where] = fields
         url = self._url(self.spec.token_url)
-        response = self.outbound_send()("POST", url, **kwargs)
-        raise_for_token_response(response, f"token request ({fields['grant_type']})", "POST", url)
+        response = self.outbound_send()(method, url, **kwargs)
+        raise_for_token_response(response, f"token request ({fields['grant_type']})", method, url)
         payload = _token_payload(response)
         access_token = payload.get("access_token")
         if not access_token:
             raise AuthExpiredError(
-                "token response has no access_token", method="POST", url=url, status=response.status_code
+                "token response has no access_token", method=method, url=url, status=response.status_code
             )
         refresh_token = payload.get("refresh_token") or fields.get("refresh_token")
         register_secret(access_token, refresh_token, payload.get("id_token"))

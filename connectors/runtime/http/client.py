@@ -29,9 +29,16 @@ from connectors.runtime.errors import (
     excerpt_of,
     parse_retry_after,
 )
+from connectors.runtime.http.graphql_responses import estimate_cost, find_failure, read_cost
 from connectors.runtime.http.hosts import AllowedOrigins
-from connectors.runtime.http.rate_limit import RateBudget, RateBudgetFactory, parse_call_limit, process_budget
-from connectors.runtime.http.request import RenderedRequest
+from connectors.runtime.http.rate_limit import (
+    RateBudget,
+    RateBudgetFactory,
+    cost_bucket_for,
+    parse_call_limit,
+    process_budget,
+)
+from connectors.runtime.http.request import RenderedRequest, response_body
 from connectors.runtime.http.retry import call_with_retries
 from connectors.runtime.log_context import current_log_fields
 from connectors.runtime.redaction import (
@@ -101,6 +108,9 @@ class AppClient:
             )
         )
         self.bucket: RateBudget | None = rate_budget(spec, connection.connection_id) if spec.rate_limit else None
+        self.graphql_url = spec.graphql.url if spec.graphql else None
+        costed = spec.graphql is not None and spec.graphql.cost is not None
+        self.cost_bucket = cost_bucket_for(spec.app.key, connection.connection_id) if costed else None
         self._secret_query = list(getattr(spec.auth, "query", {}))
 
     def template_context(self, **extra: Any) -> dict[str, Any]:
@@ -125,6 +135,8 @@ class AppClient:
             except RetryableError as exc:
                 if request.safe_to_repeat or not exc.may_have_applied:
                     raise
+                if before_resend is None and exc.status == 503:  # taken at its word: not done (RFC 9110 15.6.4)
+                    raise
                 if before_resend is None:
                     raise OutcomeUnknownError(
                         f"may have been applied ({exc}); not sent again because {request.method} is not idempotent "
@@ -144,6 +156,8 @@ class AppClient:
         )
 
     def _attempt(self, request: RenderedRequest, auth: Any, kwargs: dict[str, Any], attempt: int) -> requests.Response:
+        if request.graphql and self.cost_bucket:
+            self.cost_bucket.acquire(self._query_cost(request))
         response = self._send_once(request.method, request.url, auth, kwargs, attempt)
         if isinstance(auth, AppAuth) and auth.signals_expiry(response):
             auth.renew()
@@ -157,7 +171,40 @@ class AppClient:
                     excerpt=excerpt_of(response),
                 )
         self._classify(request.method, response, auth_applied=isinstance(auth, AppAuth))
+        if request.graphql:
+            self._check_graphql(request, response)
         return response
+
+    def _query_cost(self, request: RenderedRequest) -> float:
+        """What the app charged for this query last time, else the static estimate (Shopify's rules)."""
+        assert self.cost_bucket is not None
+        query = request.json["query"]
+        known = self.cost_bucket.known_costs.get(query)
+        return known if known is not None else estimate_cost(query, request.json.get("variables"))
+
+    def _check_graphql(self, request: RenderedRequest, response: requests.Response) -> None:
+        """Feed the cost bucket from the answer, then raise for errors in it: throttled -> `RateLimitedError`
+        after the wait the throttle status implies, anything else -> `PermanentError`."""
+        assert self.spec.graphql is not None
+        body = response_body(response)
+        wait = None
+        if self.spec.graphql.cost:
+            report = read_cost(body, self.spec.graphql.cost)
+            if report.status and self.cost_bucket:
+                status = report.status
+                self.cost_bucket.observe(status.maximum, status.available, status.restore_rate)
+                if report.requested is not None:
+                    self.cost_bucket.known_costs[request.json["query"]] = report.requested
+            if report.status and report.requested is not None:
+                wait = report.status.wait_for(report.requested)
+        failure = find_failure(body, self.spec.graphql)
+        if failure is None:
+            return
+        kwargs: dict[str, Any] = {"method": request.method, "url": self._loggable(response.url),
+                                  "status": response.status_code, "excerpt": excerpt_of(response)}  # fmt: skip
+        if failure.throttled:
+            raise RateLimitedError(failure.message, retry_after=wait, **kwargs)
+        raise PermanentError(failure.message, **kwargs)
 
     def _send_once(self, method: str, url: str, auth: Any, kwargs: dict[str, Any], attempt: int) -> requests.Response:
         if self.bucket:

@@ -8,10 +8,11 @@ from urllib.parse import urljoin
 
 import requests
 
-from connectors.runtime.http.request import RenderedRequest, response_body
+from connectors.runtime.http.request import RenderedRequest, join_url, response_body
 from connectors.runtime.paths import dig
 from connectors.spec.pagination import (
     CursorPaginationSpec,
+    GraphQLCursorPaginationSpec,
     LinkHeaderPaginationSpec,
     OffsetPaginationSpec,
     PageNumberPaginationSpec,
@@ -67,14 +68,20 @@ class PageNumberPaginator(SinglePage):
             total = dig(response_body(response), self.spec.total_pages_path)
         if total is not None and page - self.spec.start + 1 >= int(total):
             return None
+        if self.spec.total_records_path and self.spec.size:
+            records_total = dig(response_body(response), self.spec.total_records_path)
+            if records_total is not None and (page - self.spec.start + 1) * self.spec.size >= int(records_total):
+                return None  # a page past the end may repeat the last one (Magento) instead of coming back empty
         if self.spec.size and len(records) < self.spec.size:
             return None
         return replace(request, params={**request.params, self.spec.param: page + 1})
 
 
 class CursorPaginator(SinglePage):
-    def __init__(self, spec: CursorPaginationSpec) -> None:
-        self.spec = spec
+    """The cursor goes in `param`, or is the next URL: absolute, or relative to the page or to `base_url`."""
+
+    def __init__(self, spec: CursorPaginationSpec, base_url: str = "") -> None:
+        self.spec, self.base_url = spec, base_url
 
     def next(self, request: RenderedRequest, response: requests.Response, records: list[Any]) -> RenderedRequest | None:
         body = response_body(response)
@@ -83,8 +90,14 @@ class CursorPaginator(SinglePage):
         cursor = dig(body, self.spec.cursor_path)
         if not cursor:
             return None
+        if self.spec.next_method == "GET":
+            request = replace(request, method="GET", json=None, data=None)
+        elif self.spec.next_method is not None:
+            request = replace(request, method=self.spec.next_method)
         if self.spec.param:
             return replace(request, params={**request.params, self.spec.param: cursor})
+        if self.spec.relative_to == "base_url":
+            return replace(request, url=join_url(self.base_url, str(cursor)), params={})
         return replace(request, url=urljoin(request.url, str(cursor)), params={})  # absolute, or relative to the page
 
 
@@ -104,13 +117,36 @@ class OffsetPaginator(SinglePage):
         return replace(request, params={**request.params, self.spec.offset_param: offset})
 
 
+class GraphQLCursorPaginator(SinglePage):
+    """Relay `pageInfo { hasNextPage endCursor }`: the next page is the same operation with the cursor variable set;
+    a cursor seen twice is a loop, not a next page."""
+
+    def __init__(self, spec: GraphQLCursorPaginationSpec) -> None:
+        self.spec = spec
+
+    def next(self, request: RenderedRequest, response: requests.Response, records: list[Any]) -> RenderedRequest | None:
+        page_info = dig(response_body(response), self.spec.page_info_path) or {}
+        cursor = page_info.get("endCursor") if isinstance(page_info, dict) else None
+        if not page_info.get("hasNextPage") or not cursor:
+            return None
+        variables = dict(request.json.get("variables") or {})
+        if variables.get(self.spec.variable) == cursor:
+            raise RuntimeError(f"Loop detected in pagination: cursor {cursor!r} came back")
+        variables[self.spec.variable] = cursor
+        return replace(request, json={**request.json, "variables": variables})
+
+
 _PAGINATORS: dict[str, type[Any]] = {
     "link_header": LinkHeaderPaginator,
     "page_number": PageNumberPaginator,
     "cursor": CursorPaginator,
     "offset": OffsetPaginator,
+    "graphql_cursor": GraphQLCursorPaginator,
 }
 
 
-def build_paginator(spec: PaginationSpec | None) -> Paginator:
+def build_paginator(spec: PaginationSpec | None, base_url: str = "") -> Paginator:
+    """The paginator for `spec`; `base_url` (the app's) resolves next URLs of a cursor with `relative_to: base_url`."""
+    if isinstance(spec, CursorPaginationSpec):
+        return CursorPaginator(spec, base_url)
     return SinglePage() if spec is None else _PAGINATORS[spec.type](spec)

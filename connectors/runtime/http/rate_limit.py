@@ -94,6 +94,68 @@ def process_budget(spec: AppVersionSpec, connection_id: str) -> RateBudget:
     return bucket_for(spec.ref, connection_id, spec.rate_limit)
 
 
+class CostBucket:
+    """A cost-based budget (GraphQL calculated query cost): `acquire(cost)` waits until the bucket holds `cost`
+    points. Its size and restore rate are what the app last reported; until a first report it lets requests go."""
+
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        self._clock, self._sleep = clock, sleep
+        self.maximum: float | None = None
+        self.restore_rate = 0.0
+        self._available, self._updated = 0.0, clock()
+        self._lock = threading.Lock()
+        self.known_costs: dict[str, float] = {}  # query -> the requested cost the app reported for it
+
+    def _refill(self) -> None:
+        now = self._clock()
+        if self.maximum is not None:
+            self._available = min(self.maximum, self._available + (now - self._updated) * self.restore_rate)
+        self._updated = now
+
+    def acquire(self, cost: float = 1.0) -> float:
+        """Take `cost` points (at most the bucket's size), sleeping until they are there; returns the seconds waited."""
+        waited = 0.0
+        while True:
+            with self._lock:
+                self._refill()
+                if self.maximum is None:
+                    return waited
+                wanted = min(cost, self.maximum)
+                if self._available >= wanted or self.restore_rate <= 0:
+                    self._available -= wanted
+                    return waited
+                delay = (wanted - self._available) / self.restore_rate
+            self._sleep(delay)
+            waited += delay
+
+    def observe(self, maximum: float, available: float, restore_rate: float) -> None:
+        """The app's throttle status after a request: it is the truth (it refunds what a query did not use)."""
+        with self._lock:
+            self.maximum, self.restore_rate = maximum, restore_rate
+            self._available, self._updated = min(available, maximum), self._clock()
+
+    @property
+    def available(self) -> float | None:
+        with self._lock:
+            self._refill()
+            return None if self.maximum is None else self._available
+
+
+_cost_buckets: dict[tuple[str, str], CostBucket] = {}
+
+
+def cost_bucket_for(app_key: str, connection_id: str) -> CostBucket:
+    """The process-wide cost bucket of one (app, connection): every version and client of that pair shares it, as
+    the app keeps one bucket per (app, store)."""
+    with _buckets_lock:
+        key = (app_key, connection_id)
+        if key not in _cost_buckets:
+            _cost_buckets[key] = CostBucket()
+        return _cost_buckets[key]
+
+
 def parse_call_limit(value: str | None) -> tuple[float, float] | None:
     """`32/40` -> (32, 40); None if absent or malformed."""
     if not value or "/" not in value:

@@ -24,6 +24,7 @@ class RenderedRequest:
     json: Any = None
     data: dict[str, Any] | None = None
     idempotent: bool | None = None
+    graphql: bool = False  # a GraphQL operation: `json` is {"query", "variables"}; errors may come in a 200
 
     @property
     def safe_to_repeat(self) -> bool:
@@ -58,8 +59,14 @@ def join_url(base_url: str, url: str) -> str:
     return base_url.rstrip("/") + "/" + url.lstrip("/")
 
 
-def render_request(spec: RequestSpec, context: Mapping[str, Any], base_url: str = "") -> RenderedRequest:
-    """Render every template of `spec`; query parameters whose value renders to None are left out."""
+def render_request(
+    spec: RequestSpec, context: Mapping[str, Any], base_url: str = "", graphql_url: str | None = None
+) -> RenderedRequest:
+    """Render every template of `spec`; query parameters whose value renders to None are left out. A GraphQL
+    operation goes to its own `url` or else to `graphql_url` (the app's endpoint), its query sent as written."""
+    if spec.graphql is not None:
+        return _render_graphql(spec, context, base_url, graphql_url)
+    assert spec.url is not None  # RequestSpec requires it without graphql
     try:
         params = render_value(spec.params, context)
         if not isinstance(params, dict):
@@ -72,6 +79,29 @@ def render_request(spec: RequestSpec, context: Mapping[str, Any], base_url: str 
             json=render_value(spec.json_body, context),
             data=render_value(spec.form, context),
             idempotent=spec.idempotent,
+        )
+    except TemplateError as exc:
+        raise ConfigurationError(str(exc)) from exc
+
+
+def _render_graphql(
+    spec: RequestSpec, context: Mapping[str, Any], base_url: str, graphql_url: str | None
+) -> RenderedRequest:
+    assert spec.graphql is not None
+    url = spec.url or graphql_url
+    if url is None:
+        raise ConfigurationError("a graphql request needs the app's 'graphql' endpoint")
+    try:
+        body: dict[str, Any] = {"query": spec.graphql.query, "variables": render_value(spec.graphql.variables, context)}
+        if spec.graphql.operation_name:
+            body["operationName"] = spec.graphql.operation_name
+        return RenderedRequest(
+            method="POST",
+            url=join_url(base_url, render_url(url, context)),
+            headers={name: render_text(value, context) for name, value in spec.headers.items()},
+            json=body,
+            idempotent=spec.safe_to_repeat,
+            graphql=True,
         )
     except TemplateError as exc:
         raise ConfigurationError(str(exc)) from exc

@@ -14,6 +14,7 @@ from connectors.sandbox.config import DelhiveryConfig
 from connectors.sandbox.delhivery.context import DelhiveryContext
 from connectors.sandbox.delhivery.control import control_router
 from connectors.sandbox.emission import WebhookSender
+from connectors.sandbox.faults import install_faults
 from connectors.sandbox.state import SandboxState
 from connectors.sandbox.throttling import SlidingWindow, retry_after_seconds
 from connectors.sandbox.vendor_api import VendorError, install_error_handlers
@@ -65,6 +66,7 @@ def build_delhivery(config: DelhiveryConfig, state: SandboxState, sender: Webhoo
             return {"Error": "No such waybill or Order Id found"}
         return {"ShipmentData": [{"Shipment": shipment} for shipment in found]}
 
+    install_faults(app, state, "delhivery", lambda status, detail: {"detail": detail})
     app.include_router(control_router(ctx), prefix="/_sandbox")
     return app
 

@@ -35,12 +35,24 @@ def control_router(ctx: EshopboxContext) -> APIRouter:
                     "inventory": list(data.inventory.values()),
                     "webhooks": list(data.webhooks.values()),
                     "courier_updates": data.courier_updates,
+                    "refused_duplicates": data.refused_duplicates,
                     "token_calls": data.token_calls,
                     "tokens_issued": data.tokens_issued,
                     "deliveries": ctx.state.deliveries_of("eshopbox"),
                     **data.throttle.stats(),
                 }
             )
+
+    @router.get("/order_counts")
+    def order_counts() -> dict[str, Any]:
+        """Orders stored per customerOrderNumber (over all channels) and creates refused as duplicates: what a test
+        needs to tell lost and duplicated orders apart, without copying every order."""
+        with ctx.state.lock:
+            data = ctx.state.eshopbox
+            created: dict[str, int] = {}
+            for _, number in data.orders:
+                created[number] = created.get(number, 0) + 1
+            return {"created": created, "refused_duplicates": dict(data.refused_duplicates)}
 
     @router.post("/reset")
     def reset() -> dict[str, Any]:

@@ -16,6 +16,7 @@ from connectors.sandbox.eshopbox.control import control_router
 from connectors.sandbox.eshopbox.platform_api import platform_router
 from connectors.sandbox.eshopbox.tokens import auth_router, verify_bearer
 from connectors.sandbox.eshopbox.wms import wms_router
+from connectors.sandbox.faults import install_faults
 from connectors.sandbox.state import SandboxState
 from connectors.sandbox.throttling import LeakyBucket, retry_after_seconds
 from connectors.sandbox.vendor_api import install_error_handlers
@@ -56,6 +57,7 @@ def build_eshopbox(config: EshopboxConfig, state: SandboxState, sender: WebhookS
                 return refusal
         return await call_next(request)
 
+    install_faults(app, state, "eshopbox", lambda status, detail: {"message": detail})
     app.include_router(auth_router(ctx), prefix="/auth")
     app.include_router(wms_router(ctx), prefix="/wms/api")
     app.include_router(platform_router(ctx), prefix="/platform/api")

@@ -132,6 +132,8 @@ def wms_router(ctx: EshopboxContext) -> APIRouter:
         key = (str(body["externalChannelID"]), str(body["customerOrderNumber"]))
         with ctx.state.lock:
             if key in ctx.state.eshopbox.orders:
+                refused = ctx.state.eshopbox.refused_duplicates
+                refused[key[1]] = refused.get(key[1], 0) + 1
                 raise error(409, f"Order {key[1]} already exists for channel {key[0]}", code="DUPLICATE_ORDER")
             stamp, order_id = iso_z(now()), ctx.new_id()
             shipment_id = f"ESB{ctx.new_id(base=5_000_000)}"

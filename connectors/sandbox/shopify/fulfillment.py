@@ -54,6 +54,94 @@ def _plan(ctx: ShopifyContext, groups: Any) -> list[tuple[dict[str, Any], dict[s
     return plan
 
 
+def fulfil(
+    ctx: ShopifyContext, groups: Any, tracking: dict[str, Any], notify_customer: bool
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Fulfil the planned lines (REST `line_items_by_fulfillment_order` shape); returns copies of the fulfillment and
+    its order, webhooks sent. Shared by the REST route and GraphQL `fulfillmentCreate`; 422 `VendorError`s."""
+    with ctx.state.lock:
+        plan = _plan(ctx, groups)
+        order = ctx.state.shopify.orders[plan[0][0]["order_id"]]
+        line_by_id = {line["id"]: line for line in order["line_items"]}
+        stamp, fulfilled = ctx.ts(), []
+        for fo, fo_line, quantity in plan:
+            fo_line["fulfillable_quantity"] -= quantity
+            line = line_by_id[fo_line["line_item_id"]]
+            line["fulfillable_quantity"] -= quantity
+            line["fulfillment_status"] = "fulfilled" if line["fulfillable_quantity"] == 0 else "partial"
+            fulfilled.append({**line, "quantity": quantity})
+            remaining = sum(item["fulfillable_quantity"] for item in fo["line_items"])
+            fo["status"], fo["updated_at"] = ("closed" if remaining == 0 else "in_progress"), stamp
+        number = tracking.get("number")
+        fulfillment_id = ctx.new_id()
+        fulfillment = {
+            "id": fulfillment_id,
+            "admin_graphql_api_id": f"gid://shopify/Fulfillment/{fulfillment_id}",
+            "order_id": order["id"],
+            "name": f"{order['name']}.{len(order['fulfillments']) + 1}",
+            "status": "success",
+            "service": "manual",
+            "shipment_status": None,
+            "location_id": plan[0][0]["assigned_location_id"],
+            "created_at": stamp,
+            "updated_at": stamp,
+            "tracking_company": tracking.get("company"),
+            "tracking_number": number,
+            "tracking_numbers": [number] if number else [],
+            "tracking_url": tracking.get("url"),
+            "tracking_urls": [tracking["url"]] if tracking.get("url") else [],
+            "notify_customer": notify_customer,
+            "receipt": {},
+            "line_items": fulfilled,
+        }
+        ctx.state.shopify.fulfillments[fulfillment_id] = fulfillment
+        order["fulfillments"].append(fulfillment)
+        done = all(line["fulfillable_quantity"] == 0 for line in order["line_items"])
+        order["fulfillment_status"], order["updated_at"] = ("fulfilled" if done else "partial"), stamp
+        fulfillment, order = copy.deepcopy(fulfillment), copy.deepcopy(order)
+    ctx.emit("fulfillments/create", fulfillment)
+    ctx.emit("orders/updated", order)
+    return fulfillment, order
+
+
+EVENT_DETAILS = ("city", "province", "country", "zip", "address1", "latitude", "longitude", "estimated_delivery_at")
+
+
+def add_fulfillment_event(ctx: ShopifyContext, fulfillment: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    """Record an event (`status`, `message`, `happened_at` and details, REST names) on a fulfillment; call with the
+    lock held. Returns a copy; the caller emits `fulfillment_events/create` after releasing the lock."""
+    event_id, stamp = ctx.new_id(), ctx.ts()
+    event = {
+        "id": event_id,
+        "admin_graphql_api_id": f"gid://shopify/FulfillmentEvent/{event_id}",
+        "fulfillment_id": fulfillment["id"],
+        "order_id": fulfillment["order_id"],
+        "shop_id": 1,
+        "status": spec["status"],
+        "message": spec.get("message"),
+        "happened_at": spec.get("happened_at") or stamp,
+        **{key: spec.get(key) for key in EVENT_DETAILS},
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+    ctx.state.shopify.fulfillment_events[event_id] = event
+    fulfillment["shipment_status"], fulfillment["updated_at"] = spec["status"], stamp
+    return dict(event)
+
+
+def set_available(ctx: ShopifyContext, item_id: int, location_id: int, available: int) -> dict[str, Any]:
+    """Set an absolute available quantity; call with the lock held. Returns the level (REST shape)."""
+    level = {
+        "inventory_item_id": item_id,
+        "location_id": location_id,
+        "available": available,
+        "updated_at": ctx.ts(),
+        "admin_graphql_api_id": f"gid://shopify/InventoryLevel/{location_id}?inventory_item_id={item_id}",
+    }
+    ctx.state.shopify.inventory_levels[(item_id, location_id)] = dict(level)
+    return level
+
+
 def fulfillment_router(ctx: ShopifyContext) -> APIRouter:
     """Mounted next to `admin.admin_router`, under `/admin/api/{version}`."""
     router = APIRouter()  # ctx.state.shopify is replaced on reset: never keep a reference to it
@@ -65,48 +153,8 @@ def fulfillment_router(ctx: ShopifyContext) -> APIRouter:
         tracking = spec.get("tracking_info") or {}
         if not isinstance(tracking, dict) or not isinstance(spec.get("notify_customer", False), bool):
             raise errors(422, ["tracking_info must be an object and notify_customer a boolean"])
-        with ctx.state.lock:
-            plan = _plan(ctx, spec.get("line_items_by_fulfillment_order"))
-            order = ctx.state.shopify.orders[plan[0][0]["order_id"]]
-            line_by_id = {line["id"]: line for line in order["line_items"]}
-            stamp, fulfilled = ctx.ts(), []
-            for fo, fo_line, quantity in plan:
-                fo_line["fulfillable_quantity"] -= quantity
-                line = line_by_id[fo_line["line_item_id"]]
-                line["fulfillable_quantity"] -= quantity
-                line["fulfillment_status"] = "fulfilled" if line["fulfillable_quantity"] == 0 else "partial"
-                fulfilled.append({**line, "quantity": quantity})
-                remaining = sum(item["fulfillable_quantity"] for item in fo["line_items"])
-                fo["status"], fo["updated_at"] = ("closed" if remaining == 0 else "in_progress"), stamp
-            number = tracking.get("number")
-            fulfillment_id = ctx.new_id()
-            fulfillment = {
-                "id": fulfillment_id,
-                "admin_graphql_api_id": f"gid://shopify/Fulfillment/{fulfillment_id}",
-                "order_id": order["id"],
-                "name": f"{order['name']}.{len(order['fulfillments']) + 1}",
-                "status": "success",
-                "service": "manual",
-                "shipment_status": None,
-                "location_id": plan[0][0]["assigned_location_id"],
-                "created_at": stamp,
-                "updated_at": stamp,
-                "tracking_company": tracking.get("company"),
-                "tracking_number": number,
-                "tracking_numbers": [number] if number else [],
-                "tracking_url": tracking.get("url"),
-                "tracking_urls": [tracking["url"]] if tracking.get("url") else [],
-                "notify_customer": spec.get("notify_customer", False),
-                "receipt": {},
-                "line_items": fulfilled,
-            }
-            ctx.state.shopify.fulfillments[fulfillment_id] = fulfillment
-            order["fulfillments"].append(fulfillment)
-            done = all(line["fulfillable_quantity"] == 0 for line in order["line_items"])
-            order["fulfillment_status"], order["updated_at"] = ("fulfilled" if done else "partial"), stamp
-            fulfillment, order = copy.deepcopy(fulfillment), copy.deepcopy(order)
-        ctx.emit("fulfillments/create", fulfillment)
-        ctx.emit("orders/updated", order)
+        groups = spec.get("line_items_by_fulfillment_order")
+        fulfillment, _ = fulfil(ctx, groups, tracking, spec.get("notify_customer", False))
         return {"fulfillment": fulfillment}
 
     @router.get("/orders/{order_id}/fulfillments.json")
@@ -129,25 +177,7 @@ def fulfillment_router(ctx: ShopifyContext) -> APIRouter:
         if status not in event_statuses_for(version, ctx.config.event_statuses):
             raise errors(422, {"status": ["is not included in the list"]})
         with ctx.state.lock:
-            fulfillment = fulfillment_of(order_id, fulfillment_id)
-            event_id, stamp = ctx.new_id(), ctx.ts()
-            keys = ("city", "province", "country", "zip", "address1", "latitude", "longitude", "estimated_delivery_at")
-            event = {
-                "id": event_id,
-                "admin_graphql_api_id": f"gid://shopify/FulfillmentEvent/{event_id}",
-                "fulfillment_id": fulfillment["id"],
-                "order_id": fulfillment["order_id"],
-                "shop_id": 1,
-                "status": status,
-                "message": spec.get("message"),
-                "happened_at": spec.get("happened_at") or stamp,
-                **{key: spec.get(key) for key in keys},
-                "created_at": stamp,
-                "updated_at": stamp,
-            }
-            ctx.state.shopify.fulfillment_events[event_id] = event
-            fulfillment["shipment_status"], fulfillment["updated_at"] = status, stamp
-            event = dict(event)
+            event = add_fulfillment_event(ctx, fulfillment_of(order_id, fulfillment_id), spec)
         ctx.emit("fulfillment_events/create", event)
         return {"fulfillment_event": event}
 
@@ -177,14 +207,7 @@ def fulfillment_router(ctx: ShopifyContext) -> APIRouter:
                 raise errors(422, [f"Inventory item {item_id} does not exist."])
             if location_id not in ctx.state.shopify.locations:
                 raise errors(422, [f"Location {location_id} does not exist."])
-            level = {
-                "inventory_item_id": item_id,
-                "location_id": location_id,
-                "available": available,
-                "updated_at": ctx.ts(),
-                "admin_graphql_api_id": f"gid://shopify/InventoryLevel/{location_id}?inventory_item_id={item_id}",
-            }
-            ctx.state.shopify.inventory_levels[(item_id, location_id)] = dict(level)
+            level = set_available(ctx, item_id, location_id, available)
         ctx.emit("inventory_levels/update", level)
         return {"inventory_level": level}
 

@@ -12,10 +12,12 @@ from fastapi.responses import JSONResponse
 
 from connectors.sandbox.config import ShopifyConfig
 from connectors.sandbox.emission import WebhookSender
+from connectors.sandbox.faults import install_faults
 from connectors.sandbox.shopify.admin import admin_router
 from connectors.sandbox.shopify.context import CALL_LIMIT_SCOPE, ShopifyContext
 from connectors.sandbox.shopify.control import control_router
 from connectors.sandbox.shopify.fulfillment import fulfillment_router
+from connectors.sandbox.shopify.graphql import graphql_router
 from connectors.sandbox.shopify.orders import seed_demo_data
 from connectors.sandbox.state import SandboxState
 from connectors.sandbox.throttling import LeakyBucket
@@ -44,6 +46,8 @@ def build_shopify(config: ShopifyConfig, state: SandboxState, sender: WebhookSen
         token = request.headers.get("X-Shopify-Access-Token")
         if token != config.access_token:
             return JSONResponse(UNAUTHORIZED, status_code=401)
+        if path.endswith("/graphql.json"):  # GraphQL has its own cost bucket (`graphql`)
+            return await call_next(request)
         with state.lock:
             allowed, bucket = state.shopify.throttle.admit(CALL_LIMIT_SCOPE, config.shop_domain, new_bucket)
             used = bucket.used
@@ -57,8 +61,10 @@ def build_shopify(config: ShopifyConfig, state: SandboxState, sender: WebhookSen
         response.headers["X-Shopify-API-Version"] = version
         return response
 
+    install_faults(app, state, "shopify", lambda status, detail: {"errors": detail})
     app.include_router(admin_router(ctx), prefix="/admin/api/{version}")
     app.include_router(fulfillment_router(ctx), prefix="/admin/api/{version}")
+    app.include_router(graphql_router(ctx), prefix="/admin/api/{version}")
     app.include_router(control_router(ctx), prefix="/_sandbox")
     if config.seed_demo_data:
         state.on_reset("shopify", seed_demo_data)

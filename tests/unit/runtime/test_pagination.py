@@ -7,13 +7,14 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter
 
+from connectors.runtime.errors import ConfigurationError
 from connectors.runtime.http.client import AppClient
 from connectors.runtime.http.pagination import Paginator, SinglePage, build_paginator
 from connectors.runtime.http.request import RenderedRequest
 from connectors.runtime.paths import dig
 from connectors.spec.pagination import PaginationSpec
 from tests.unit.runtime.helpers import make_client, make_spec
-from tests.unit.runtime.scripted_server import ScriptedServer
+from tests.unit.runtime.scripted_server import Scripted, ScriptedServer
 
 MAX_PAGES = 20
 
@@ -132,6 +133,29 @@ def test_page_number_stops_on_an_empty_page_or_a_short_page(scripted_server: Scr
     assert scripted_server.paths == ["/a", "/a", "/a", "/b", "/b"]
 
 
+def test_page_number_stops_at_total_records_when_a_page_past_the_end_repeats_the_last(
+    scripted_server: ScriptedServer, client: AppClient
+) -> None:
+    """Magento: 4 matches in pages of 2; page 3 would answer page 2 again, so only `total_count` can stop it."""
+    scripted_server.reply(200, {"items": [{"id": 1}, {"id": 2}], "total_count": 4})
+    scripted_server.reply(200, {"items": [{"id": 3}, {"id": 4}], "total_count": 4})
+    scripted_server.default = Scripted(200, {"items": [{"id": 3}, {"id": 4}], "total_count": 4})
+    pages = paginator(
+        {"type": "page_number", "param": "searchCriteria[currentPage]", "size_param": "searchCriteria[pageSize]",
+         "size": 2, "total_records_path": "total_count"}
+    )  # fmt: skip
+
+    records = fetch_all(client, pages, RenderedRequest("GET", f"{scripted_server.url}/V1/orders"), "items")
+
+    assert [r["id"] for r in records] == [1, 2, 3, 4]
+    assert [r.params["searchCriteria[currentPage]"] for r in scripted_server.requests] == ["1", "2"]
+
+
+def test_total_records_path_needs_a_page_size() -> None:
+    with pytest.raises(ValueError, match="total_records_path needs 'size'"):
+        paginator({"type": "page_number", "total_records_path": "total_count"})
+
+
 def test_cursor_in_a_query_parameter(scripted_server: ScriptedServer, client: AppClient) -> None:
     scripted_server.reply(200, {"payload": {"Orders": [1, 2], "NextToken": "tok/2+="}})
     scripted_server.reply(200, {"payload": {"Orders": [3], "NextToken": "tok3"}})
@@ -184,6 +208,58 @@ def test_cursor_as_a_url_relative_to_the_server(scripted_server: ScriptedServer,
     assert records == [1, 2]
     assert scripted_server.paths == ["/api/v1/items", "/api/v1/items"]
     assert scripted_server.requests[1].params == {"page": "2"}
+
+
+def test_cursor_url_posted_first_then_got_relative_to_the_base_url(scripted_server: ScriptedServer) -> None:
+    """Flipkart: `POST /v3/shipments/filter` with a JSON filter, then `GET nextPageUrl`, a path under the app's
+    base URL (`/sellers`), not under the server's root; the filter body is not sent again."""
+    base = f"{scripted_server.url}/sellers"
+    scripted_server.reply(
+        200, {"shipments": [1, 2], "hasMore": True, "nextPageUrl": "/v3/shipments/filter?next_token=a/b"}
+    )
+    scripted_server.reply(200, {"shipments": [3], "hasMore": True, "nextPageUrl": "/v3/shipments/filter?next_token=c"})
+    scripted_server.reply(200, {"shipments": [4], "hasMore": False, "nextPageUrl": "/v3/shipments/filter?next_token=d"})
+    block = {"type": "cursor", "cursor_path": "nextPageUrl", "stop_path": "hasMore", "next_method": "GET",
+             "relative_to": "base_url"}  # fmt: skip
+    pages = build_paginator(TypeAdapter(PaginationSpec).validate_python(block), base)
+    first = RenderedRequest(
+        "POST", f"{base}/v3/shipments/filter", {"x": "1"}, json={"filter": {"states": ["APPROVED"]}}
+    )
+
+    records = fetch_all(make_client(make_spec(), base), pages, first, "shipments")
+
+    assert records == [1, 2, 3, 4]
+    sent = scripted_server.requests
+    assert [(r.method, r.path) for r in sent] == [("POST", "/sellers/v3/shipments/filter")] + [
+        ("GET", "/sellers/v3/shipments/filter")
+    ] * 2
+    assert sent[0].json == {"filter": {"states": ["APPROVED"]}}
+    assert [r.query for r in sent[1:]] == [{"next_token": ["a/b"]}, {"next_token": ["c"]}]
+    assert [r.body for r in sent[1:]] == [b"", b""]
+
+
+def test_cursor_next_method_keeps_the_body_when_it_stays_a_post(
+    scripted_server: ScriptedServer, client: AppClient
+) -> None:
+    scripted_server.reply(200, {"items": [1], "next": "n2"})
+    scripted_server.reply(200, {"items": [2]})
+    pages = paginator({"type": "cursor", "cursor_path": "next", "param": "cursor", "next_method": "POST"})
+
+    records = fetch_all(client, pages, RenderedRequest("POST", f"{scripted_server.url}/search", json={"q": 1}), "items")
+
+    assert records == [1, 2]
+    assert [(r.method, r.json, r.params) for r in scripted_server.requests] == [
+        ("POST", {"q": 1}, {}),
+        ("POST", {"q": 1}, {"cursor": "n2"}),
+    ]
+
+
+def test_cursor_relative_to_the_base_url_needs_one(scripted_server: ScriptedServer, client: AppClient) -> None:
+    scripted_server.reply(200, {"items": [1], "nextPageUrl": "/v3/next"})
+    pages = paginator({"type": "cursor", "cursor_path": "nextPageUrl", "relative_to": "base_url"})
+
+    with pytest.raises(ConfigurationError, match="needs a base URL"):
+        fetch_all(client, pages, RenderedRequest("GET", f"{scripted_server.url}/items"), "items")
 
 
 def test_offset_stops_when_a_short_page_arrives(scripted_server: ScriptedServer, client: AppClient) -> None:

@@ -65,7 +65,18 @@ def test_a_create_the_search_still_does_not_find_is_sent_again(scripted_server: 
     assert (result.outcome, result.result) == ("succeeded", {"id": 8})
 
 
-@pytest.mark.parametrize("lost", [Scripted(503), Scripted(drop=True)], ids=["503", "reset"])
+def test_a_create_without_a_way_to_check_takes_a_503_at_its_word_and_sends_again(
+    scripted_server: ScriptedServer,
+) -> None:
+    scripted_server.reply(503, {"errors": "down for maintenance"}, path="/orders")  # RFC 9110: not processed
+    scripted_server.reply(201, {"order": {"id": 12}}, path="/orders")
+
+    result = run_action(make_client(_spec(), scripted_server.url), "create_order", {"number": "1007"})
+
+    assert _methods(scripted_server) == ["POST /orders", "POST /orders"] and result.result == {"id": 12}
+
+
+@pytest.mark.parametrize("lost", [Scripted(500), Scripted(504), Scripted(drop=True)], ids=["500", "504", "reset"])
 def test_a_create_without_a_way_to_check_stops_after_one_send(scripted_server: ScriptedServer, lost: Scripted) -> None:
     scripted_server.queue(lost, path="/orders")
     scripted_server.default = Scripted(201, {"order": {"id": 9}})  # a blind retry would succeed, and duplicate
@@ -93,10 +104,16 @@ def test_every_attempt_carries_the_same_idempotency_key(scripted_server: Scripte
     scripted_server.reply(201, {"order": {"id": 11}}, path="/orders")
     spec = _spec(idempotency_key={"header": "Idempotency-Key"})
 
-    run_action(make_client(spec, scripted_server.url), "create_order", {"number": "1005"}, idempotency_key="k-1005")
+    client = make_client(spec, scripted_server.url)
+    run_action(client, "create_order", {"number": "1005"}, idempotency_key="step-1005")
 
     assert _methods(scripted_server) == ["POST /orders"] * 3
-    assert {r.headers["Idempotency-Key"] for r in scripted_server.requests} == {"k-1005"}
+    [key] = {r.headers["Idempotency-Key"] for r in scripted_server.requests}
+    scripted_server.default = Scripted(201, {"order": {"id": 11}})
+    run_action(client, "create_order", {"number": "1005"}, idempotency_key="step-1005")  # a replay, same body
+    run_action(client, "create_order", {"number": "1005-A"}, idempotency_key="step-1005")  # the mapping fixed
+    replayed, fixed = (r.headers["Idempotency-Key"] for r in scripted_server.requests[3:])
+    assert replayed == key and fixed != key  # another body: the app would refuse the old key
 
 
 def test_a_create_that_never_reached_the_app_is_retried_without_a_search() -> None:

@@ -84,3 +84,29 @@ def test_a_request_with_a_failing_template_is_a_configuration_error_and_is_not_s
     with pytest.raises(ConfigurationError, match="OverflowError") as caught:
         render_request(spec, CONTEXT, "https://api.example.invalid")
     assert not caught.value.retryable
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{ 'x'|center(10**10) }}",
+        "{{ inputs.text|center(10**10) }}",
+        "{{ inputs.text|indent(10**9) }}",
+        "{{ inputs.text.ljust(10**9) }}",
+        "{{ '%0300000000d'|format(1) }}",
+        "{{ '%0300000000d' % 1 }}",
+        "{{ '{:>300000000}'.format(1) }}",
+        "{{ '{x:>300000000}'.format_map({'x': 1}) }}",
+        "{{ lipsum(n=100000) }}",
+    ],
+)
+def test_filters_methods_and_formats_cannot_size_their_output_past_the_limit(template: str) -> None:
+    with pytest.raises(TemplateError) as caught:  # refused before the work: the argument or width, not the output
+        render_text(template, CONTEXT)
+    assert "more than 1,048,576" in str(caught.value) or "'lipsum' is undefined" in str(caught.value)
+    assert "renders more than" not in str(caught.value)
+
+
+def test_ordinary_widths_still_render() -> None:
+    rendered = render_text("{{ 'x'|center(5) }}|{{ '%05d'|format(3) }}|{{ '{:>3}'.format(1) }}|{{ 'ab'.ljust(4) }}", {})
+    assert rendered == "  x  |00003|  1|ab  "

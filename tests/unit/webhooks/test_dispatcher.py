@@ -51,7 +51,7 @@ def test_a_lone_event_wakes_its_workflow_at_once(start_receiver, fake_airflow):
 
 
 def test_a_burst_shares_the_run_until_it_finishes(start_receiver, fake_airflow):
-    harness = start_receiver(fake_airflow)
+    harness = start_receiver(fake_airflow, sweep_interval_seconds=3600)  # only the deliveries wake: no sweeper
     first = post_order(harness, 1)
     wait_for(lambda: len(fake_airflow.accepted) == 1)
     for n in range(2, 12):

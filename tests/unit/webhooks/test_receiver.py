@@ -277,6 +277,27 @@ def test_health_reports_airflow_the_backlog_and_failed_events(start_receiver, fa
     assert response.json()["inbox"]["received"] == 1
 
 
+def test_health_names_an_open_circuit(start_receiver, fake_airflow):
+    from connectors.registry.circuits import trip
+    from connectors.registry.db import get_engine
+
+    harness = start_receiver(fake_airflow, dispatch=False, mounted=True)
+    harness.receiver.health.max_age = 0
+    harness.http.headers["Authorization"] = f"Bearer {harness.token()}"
+    with get_engine(harness.db_url).begin() as connection:
+        trip(connection, ("eshopbox", "demo_eshopbox"), "RetriesExhaustedError: 503", lambda _: dt.timedelta(minutes=5))
+    response = harness.http.get(harness.base_url + "/health", timeout=5)
+    assert response.status_code == 200, response.text
+    [circuit] = response.json()["circuits"]
+    assert (circuit["app"], circuit["connection"], circuit["state"], circuit["trips"]) == (
+        "eshopbox",
+        "demo_eshopbox",
+        "open",
+        1,
+    )
+    assert dt.datetime.fromisoformat(circuit["open_until"]) > utcnow()
+
+
 def post_shopify_order(harness, order_id: int = 1) -> int:
     body = shopify_order(order_id)
     response = harness.post(SHOPIFY_ROUTE, body, shopify_headers(body))

@@ -110,6 +110,17 @@ def test_missing_connections_can_be_allowed_but_not_connections_of_the_wrong_typ
     )
 
 
+def test_a_generic_connection_type_is_accepted_as_it_runs(
+    sqlite_registry: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    airflow_connection(monkeypatch, "demo_shopify", "generic")  # the hook reads its fields whatever its type
+    airflow_connection(monkeypatch, "demo_eshopbox", "integrations")
+
+    result = apply(str(ORDER))
+
+    assert result.exit_code == 0, result.output
+
+
 def test_connections_of_the_right_type_are_accepted(sqlite_registry: str, monkeypatch: pytest.MonkeyPatch) -> None:
     airflow_connection(monkeypatch, "demo_shopify", "integrations_shopify")
     airflow_connection(monkeypatch, "demo_eshopbox", "integrations_eshopbox")

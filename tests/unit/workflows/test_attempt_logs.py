@@ -4,6 +4,9 @@ masked in every log line (a real drain and HTTP server)."""
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,18 +23,11 @@ from tests.unit.workflows.drain_fixtures import (
     apply_workflows_rows,
     clients_for,
     deliver,
-    new_registry,
     statuses,
 )
 
 __all__ = ["scripted_server"]  # the fixture
-
-
-@pytest.fixture
-def registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = new_registry(tmp_path)
-    monkeypatch.setenv("INTEGRATIONS_DB_URL", url)
-    return url
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_every_attempt_logs_its_workflow_event_and_step(
@@ -97,3 +93,36 @@ def test_personal_values_reach_every_leaf_of_an_object_field() -> None:
     found = personal_values(data, ["email", "address", "missing"])
 
     assert {"a@b.in", "12 MG Road", "Flat 4", "560001"} <= found and "y" not in found and "True" not in found
+
+
+FILTERING_WORKFLOW = PERSONAL_WORKFLOW.replace(
+    "steps:", "conditions:\n  all:\n    - {field: email, operator: equals, value: vip@example.com}\nsteps:"
+)
+FRESH_PROCESS = """
+import json, logging, sys
+from pathlib import Path
+from connectors.registry.db import session_scope
+from connectors.spec import Catalog
+from connectors.workflows.drain import drain_workflow
+from connectors.workflows.validation import load_workflow
+from tests.unit.workflows.drain_fixtures import apply_workflows_rows, clients_for, deliver
+
+logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
+url, path = sys.argv[1], Path(sys.argv[2])
+with session_scope(url) as session:
+    (workflow,) = [row.id for row in apply_workflows_rows(session, load_workflow(path, Catalog.load()))]
+deliver(url, workflow, {"id": 6, "email": "jane.doe@example.com"})
+drain_workflow(workflow, "run-1", clients_for("http://127.0.0.1:9"), url=url)  # filtered: no client is built
+"""
+
+
+def test_personal_data_is_masked_in_a_process_that_never_built_a_client(registry: str, tmp_path: Path) -> None:
+    path = tmp_path / "vip.yaml"
+    path.write_text(FILTERING_WORKFLOW)
+    env = {**os.environ, "INTEGRATIONS_DB_URL": registry, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", FRESH_PROCESS, registry, str(path)], env=env, capture_output=True,
+                          text=True, timeout=120, cwd=ROOT)  # fmt: skip
+
+    assert done.returncode == 0, done.stderr
+    assert "filtered in" in done.stdout and "(was '[personal]')" in done.stdout
+    assert "jane.doe@example.com" not in done.stdout + done.stderr

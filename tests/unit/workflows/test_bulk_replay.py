@@ -21,7 +21,7 @@ from connectors.workflows.store import apply_workflows
 from connectors.workflows.validation import load_workflow
 from tests.unit.runtime.scripted_server import Scripted, ScriptedServer, scripted_server
 from tests.unit.webhooks.fake_airflow import FakeAirflow
-from tests.unit.workflows.drain_fixtures import clients_for, deliver, new_registry, statuses
+from tests.unit.workflows.drain_fixtures import clients_for, deliver, statuses
 
 __all__ = ["scripted_server"]  # the fixture
 
@@ -42,13 +42,6 @@ steps:
     action: put_json
     inputs: {path: "/invoices/{{ trigger.id }}", body: {id: "{{ trigger.id }}"}}
 """
-
-
-@pytest.fixture
-def registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = new_registry(tmp_path)
-    monkeypatch.setenv("INTEGRATIONS_DB_URL", url)
-    return url
 
 
 @pytest.fixture
@@ -160,7 +153,7 @@ def test_a_second_replay_finds_nothing_to_replay(failed_events: tuple[int, list[
         (["1", "--workflow", "acme/orders", "--since", "2h"], "give one EVENT_ID, or --workflow with --since"),
         ([], "give one EVENT_ID, or --workflow with --since"),
         (["--workflow", "acme/nope", "--since", "2h"], "no workflow 'acme/nope'"),
-        (["1", "--dry-run"], "--since and --dry-run go with --workflow"),
+        (["1", "--dry-run"], "--since, --dry-run and --include-unknown-outcomes go with --workflow"),
     ],
 )
 def test_bad_replay_arguments_say_what_is_wrong(failed_events, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
@@ -168,3 +161,29 @@ def test_bad_replay_arguments_say_what_is_wrong(failed_events, args: list[str], 
     assert result.exit_code != 0
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_events_whose_write_may_have_been_applied_are_left_out_unless_asked(
+    failed_events: tuple[int, list[int]], registry: str, fake_airflow: FakeAirflow
+) -> None:
+    _, ids = failed_events
+    with session_scope(registry) as session:  # order 2's invoice: a 500 after sending, not sent again
+        session.execute(update(Event).where(Event.id == ids[1])
+                        .values(error="OutcomeUnknownError: may have been applied (server error)"))  # fmt: skip
+
+    dry = replay("--workflow", "acme/orders", "--since", "2h", "--dry-run")
+    assert "(outcome unknown: left out)" in dry.output and "would replay 0 failed event(s)" in dry.output
+    left = replay("--workflow", "acme/orders", "--since", "2h")
+    assert f"left out 1 event(s) whose write may have been applied (ids {ids[1]})" in left.output
+    assert statuses(registry)[ids[1]][0] is EventStatus.FAILED
+
+    taken = replay("--workflow", "acme/orders", "--since", "2h", "--include-unknown-outcomes")
+    assert taken.exit_code == 0, taken.output
+    assert statuses(registry)[ids[1]][0] is EventStatus.RECEIVED
+
+
+def test_since_with_an_offset_is_that_moment() -> None:
+    from connectors.cli_events import received_since
+
+    assert received_since("2026-11-30T13:00+05:30") == dt.datetime(2026, 11, 30, 7, 30, tzinfo=dt.UTC)
+    assert received_since("2026-11-30T13:00") == dt.datetime(2026, 11, 30, 13, 0, tzinfo=dt.UTC)

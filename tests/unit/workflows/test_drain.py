@@ -9,7 +9,6 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from connectors.registry.db import get_engine, session_scope
@@ -17,17 +16,10 @@ from connectors.registry.inbox import claimable
 from connectors.registry.models import ActionLogEntry, Circuit, Drain, Event, EventStatus, utcnow
 from connectors.workflows.drain import DrainSettings, drain_workflow
 from tests.unit.runtime.scripted_server import Scripted, ScriptedServer, scripted_server
-from tests.unit.workflows.drain_fixtures import apply, clients_for, deliver, new_registry, statuses
+from tests.unit.workflows.drain_fixtures import apply, clients_for, deliver, statuses
 
 ROOT = Path(__file__).resolve().parents[3]
 __all__ = ["scripted_server"]  # the fixture
-
-
-@pytest.fixture
-def registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = new_registry(tmp_path)
-    monkeypatch.setenv("INTEGRATIONS_DB_URL", url)
-    return url
 
 
 def wait_for(condition, timeout: float = 20.0):  # type: ignore[no-untyped-def]

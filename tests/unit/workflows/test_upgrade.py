@@ -66,18 +66,18 @@ def test_non_migratable_change_is_refused_with_every_reason(
 ) -> None:
     folder = tmp_path / "apps" / "shopify"
     folder.mkdir(parents=True)
-    text = SHOPIFY_2.read_text().replace("version: 2.0.0", "version: 3.0.0")
-    text = text.replace("  create_fulfillment_event:", "  create_fulfillment_event_removed:")  # gone in 3.0.0
-    text = text.replace("properties:\n", "properties:\n  api_region: {required: true, help: New in 3.0.0}\n")
-    (folder / "3.0.0.yaml").write_text(text)
+    text = SHOPIFY_2.read_text().replace("version: 2.0.0", "version: 9.0.0")
+    text = text.replace("  create_fulfillment_event:", "  create_fulfillment_event_removed:")  # gone in 9.0.0
+    text = text.replace("properties:\n", "properties:\n  api_region: {required: true, help: New in 9.0.0}\n")
+    (folder / "9.0.0.yaml").write_text(text)
     monkeypatch.setenv("INTEGRATIONS_APPS_PATH", str(tmp_path / "apps"))
     before = stored("eshopbox_delivered_to_shopify_event").definition
     result = CliRunner().invoke(
-        main, ["workflows", "upgrade", "demo/eshopbox_delivered_to_shopify_event", "--to", "shopify@3.0.0"]
+        main, ["workflows", "upgrade", "demo/eshopbox_delivered_to_shopify_event", "--to", "shopify@9.0.0"]
     )
     assert result.exit_code == 1
-    assert "shopify@3.0.0 needs the new required property 'api_region' (no default)" in result.output
-    assert "step delivered_event: action 'create_fulfillment_event' does not exist in shopify@3.0.0" in result.output
+    assert "shopify@9.0.0 needs the new required property 'api_region' (no default)" in result.output
+    assert "step delivered_event: action 'create_fulfillment_event' does not exist in shopify@9.0.0" in result.output
     assert "nothing upgraded" in result.output
     assert stored("eshopbox_delivered_to_shopify_event").definition == before
 

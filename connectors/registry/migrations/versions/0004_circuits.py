@@ -23,6 +23,7 @@ def upgrade() -> None:
         sa.Column("open_until", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("probe_until", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("app", "connection_id"),
     )
 

@@ -1,0 +1,1 @@
+"""WooCommerce REST API (wc/v3) simulator: `build_woocommerce` in `simulator`."""
