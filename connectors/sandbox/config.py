@@ -152,6 +152,43 @@ class MagentoConfig(_Section):
     seed_demo_data: bool = True
 
 
+class AmazonConfig(_Section):
+    """Amazon SP-API: LWA credentials, token lifetime and the documented per-operation usage plans (rate per second,
+    burst) of the operations the sandbox serves; `throttling` off turns them all off."""
+
+    client_id: str = "amzn1.application-oa2-client.sandbox"
+    client_secret: str = "amzn1.oa2-cs.v1.sandbox-secret"
+    refresh_token: str = "Atzr|sandbox-refresh-token"
+    token_ttl: int = Field(default=3600, description="expires_in of LWA access tokens, seconds (LWA: 3600).")
+    signing_key: str = "sandbox-amazon-signing-key"
+    seller_id: str = "A2SANDBOXSELLER"
+    marketplace_id: str = "A21TJRUUN4KGV"
+    throttling: bool = Field(default=True, description="Enforce the per-operation token buckets (429 QuotaExceeded).")
+    get_orders_rate: float = 0.0167
+    get_orders_burst: int = 20
+    get_order_rate: float = Field(default=0.5, description="getOrder and getOrderItems each (burst 30).")
+    get_order_burst: int = 30
+    confirm_shipment_rate: float = 2.0
+    confirm_shipment_burst: int = 10
+    listings_rate: float = 5.0
+    listings_burst: int = 5
+    seed_demo_data: bool = True
+
+
+class PaytmMallConfig(_Section):
+    """Paytm Mall (legacy, community-documented): the seller login, the merchant id, and the assumed token lifetime."""
+
+    username: str = "seller@sandbox.paytm.invalid"
+    password: str = "sandbox-paytm-password"
+    client_id: str = "sandbox-paytm-client"
+    client_secret: str = "sandbox-paytm-client-secret"
+    mid: str = "123456"
+    token_ttl: int = Field(default=86400, description="Lifetime of an authtoken, seconds (unknown; assumed a day).")
+    code_ttl: int = Field(default=300, description="Lifetime of an authorization code, seconds (assumption).")
+    page_size_max: int = Field(default=100, description="Largest `limit` of orders.json (assumption).")
+    seed_demo_data: bool = True
+
+
 class SandboxConfig(_Section):
     shopify: ShopifyConfig = Field(default_factory=ShopifyConfig)
     eshopbox: EshopboxConfig = Field(default_factory=EshopboxConfig)
@@ -159,6 +196,8 @@ class SandboxConfig(_Section):
     woocommerce: WooCommerceConfig = Field(default_factory=WooCommerceConfig)
     flipkart: FlipkartConfig = Field(default_factory=FlipkartConfig)
     magento: MagentoConfig = Field(default_factory=MagentoConfig)
+    amazon: AmazonConfig = Field(default_factory=AmazonConfig)
+    paytm_mall: PaytmMallConfig = Field(default_factory=PaytmMallConfig)
     webhook_timeout: float = Field(default=5.0, description="Seconds per delivery attempt (Shopify: 5 s).")
 
     @classmethod
@@ -173,6 +212,8 @@ class SandboxConfig(_Section):
             ("woocommerce", WooCommerceConfig),
             ("flipkart", FlipkartConfig),
             ("magento", MagentoConfig),
+            ("amazon", AmazonConfig),
+            ("paytm_mall", PaytmMallConfig),
         ):
             values = {}
             for name, field in model.model_fields.items():

@@ -16,12 +16,14 @@ from typing import Any, Self
 import uvicorn
 from fastapi import FastAPI
 
+from connectors.sandbox.amazon.simulator import build_amazon
 from connectors.sandbox.config import SandboxConfig
 from connectors.sandbox.delhivery.simulator import build_delhivery
 from connectors.sandbox.emission import WebhookSender
 from connectors.sandbox.eshopbox.simulator import build_eshopbox
 from connectors.sandbox.flipkart.simulator import build_flipkart
 from connectors.sandbox.magento.simulator import build_magento
+from connectors.sandbox.paytm_mall.simulator import build_paytm_mall
 from connectors.sandbox.shopify.simulator import build_shopify
 from connectors.sandbox.state import SandboxState
 from connectors.sandbox.woocommerce.simulator import build_woocommerce
@@ -48,6 +50,12 @@ def create_app(config: SandboxConfig | None = None) -> FastAPI:
             "woocommerce": {"STORE_URL": "/woocommerce", "rest_api": "/woocommerce/wp-json/wc/v3"},
             "flipkart": {"API_HOST": "/flipkart", "seller_api": "/flipkart/sellers"},
             "magento": {"STORE_URL": "/magento", "rest_api": "/magento/rest/default/V1"},
+            "amazon_sp_api": {"API_BASE_URL": "/amazon", "LWA_TOKEN_URL": "/amazon/auth/o2/token"},
+            "paytm_mall": {
+                "PERSONA_HOST": "/paytm_mall/persona",
+                "FULFILLMENT_HOST": "/paytm_mall/fulfillment",
+                "CATALOG_HOST": "/paytm_mall/catalogadmin",
+            },
             "control": [
                 "/shopify/_sandbox",
                 "/eshopbox/_sandbox",
@@ -55,6 +63,8 @@ def create_app(config: SandboxConfig | None = None) -> FastAPI:
                 "/woocommerce/_sandbox",
                 "/flipkart/_sandbox",
                 "/magento/_sandbox",
+                "/amazon/_sandbox",
+                "/paytm_mall/_sandbox",
                 "/_sandbox/reset",
             ],
         }
@@ -75,6 +85,8 @@ def create_app(config: SandboxConfig | None = None) -> FastAPI:
     app.mount("/woocommerce", build_woocommerce(config.woocommerce, state, sender))
     app.mount("/flipkart", build_flipkart(config.flipkart, state, sender))
     app.mount("/magento", build_magento(config.magento, state))
+    app.mount("/amazon", build_amazon(config.amazon, state))
+    app.mount("/paytm_mall", build_paytm_mall(config.paytm_mall, state))
     return app
 
 

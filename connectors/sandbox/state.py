@@ -11,7 +11,7 @@ from typing import Any
 from connectors.sandbox.faults import Fault
 from connectors.sandbox.throttling import Throttle
 
-VENDORS = ("shopify", "eshopbox", "delhivery", "woocommerce", "flipkart", "magento")
+VENDORS = ("shopify", "eshopbox", "delhivery", "woocommerce", "flipkart", "magento", "amazon", "paytm_mall")
 
 
 @dataclass
@@ -82,6 +82,29 @@ class MagentoData:
     next_id: int = 0
 
 
+@dataclass
+class AmazonData:
+    orders: dict[str, dict[str, Any]] = field(default_factory=dict)  # AmazonOrderId -> order
+    order_items: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # AmazonOrderId -> items
+    confirmations: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # AmazonOrderId -> packageDetails
+    listings: dict[str, dict[str, Any]] = field(default_factory=dict)  # sku -> {sku, productType, quantity, ...}
+    next_tokens: dict[str, dict[str, Any]] = field(default_factory=dict)  # NextToken -> {query, offset}
+    tokens_valid_after: float = 0.0  # access tokens issued before this (epoch seconds) are expired
+    token_calls: int = 0
+    throttle: Throttle = field(default_factory=Throttle)  # a bucket per (operation, LWA client), 429s per client
+
+
+@dataclass
+class PaytmMallData:
+    orders: dict[str, dict[str, Any]] = field(default_factory=dict)  # order id -> order (items inside)
+    fulfillments: dict[str, dict[str, Any]] = field(default_factory=dict)  # fulfillment id -> fulfillment
+    products: dict[str, dict[str, Any]] = field(default_factory=dict)  # sku -> {sku, qty, price, mrp, status}
+    codes: dict[str, float] = field(default_factory=dict)  # authorization code -> expiry (single use)
+    tokens: dict[str, float] = field(default_factory=dict)  # authtoken -> expiry (epoch seconds)
+    login_calls: int = 0  # POST /oauth2/authorize
+    token_calls: int = 0  # POST /oauth2/token
+
+
 _DATA: dict[str, Callable[[], Any]] = {
     "shopify": ShopifyData,
     "eshopbox": EshopboxData,
@@ -89,6 +112,8 @@ _DATA: dict[str, Callable[[], Any]] = {
     "woocommerce": WooCommerceData,
     "flipkart": FlipkartData,
     "magento": MagentoData,
+    "amazon": AmazonData,
+    "paytm_mall": PaytmMallData,
 }
 
 
@@ -103,6 +128,8 @@ class SandboxState:
         self.woocommerce = WooCommerceData()
         self.flipkart = FlipkartData()
         self.magento = MagentoData()
+        self.amazon = AmazonData()
+        self.paytm_mall = PaytmMallData()
         self.deliveries: dict[str, Any] = {}  # delivery id -> emission.Delivery
         self.faults: dict[str, list[Fault]] = {vendor: [] for vendor in VENDORS}  # set by `/_sandbox/faults`
 

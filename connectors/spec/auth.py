@@ -81,6 +81,17 @@ class ExpirySignalSpec(SpecModel):
     statuses: list[int] = Field(default_factory=lambda: [401])
     body_contains: str | None = None
 
+    def matches(self, status: int, body: str) -> bool:
+        return status in self.statuses and (self.body_contains is None or self.body_contains in body)
+
+
+class SessionExchangeSpec(SpecModel):
+    """A second login step (Paytm Mall: an authorization code traded for the access token): a request rendered with
+    the first step's value as `auth.token`, and where its answer holds the session token."""
+
+    request: RequestSpec
+    token: TokenSourceSpec
+
 
 class SessionAuthSpec(_AuthBase):
     """A login request whose token or cookie is reused until it expires, then obtained again."""
@@ -88,6 +99,11 @@ class SessionAuthSpec(_AuthBase):
     type: Literal["session"]
     login: RequestSpec
     token: TokenSourceSpec
+    exchange: SessionExchangeSpec | None = Field(
+        default=None,
+        description="A second login step: `login` answers an intermediate value (`token`), this request (seeing it "
+        "as `auth.token`) answers the session token; `expires_in` is then read from its answer.",
+    )
     lifetime: int | None = Field(default=None, gt=0, description="Seconds a session lives, if known.")
     expires_in: TokenSourceSpec | None = Field(default=None, description="Where the response says the lifetime.")
     headers: dict[str, str] = Field(default_factory=dict)
@@ -126,6 +142,12 @@ class OAuth2AuthSpec(_AuthBase):
     query: dict[str, str] = Field(default_factory=dict)
     refresh_margin: int = Field(default=60, ge=0, description="Refresh this many seconds before expiry.")
     default_lifetime: int = Field(default=3600, gt=0, description="Seconds, when the token response has none.")
+    expiry: ExpirySignalSpec = Field(
+        default_factory=ExpirySignalSpec,
+        description="Responses that mean the access token is no longer valid: renewed once and the request repeated. "
+        "Amazon SP-API answers an expired token with 403 `Unauthorized`.",
+        examples=[{"statuses": [401, 403], "body_contains": "Unauthorized"}],
+    )
 
     @model_validator(mode="after")
     def _authorize_url_for_code_grant(self) -> OAuth2AuthSpec:

@@ -108,7 +108,7 @@ class OAuth2Auth(RenewingAuth):
         )
 
     def signals_expiry(self, response: requests.Response) -> bool:
-        return response.status_code == 401
+        return self.spec.expiry.matches(response.status_code, response.text)
 
 
 def _token_payload(response: requests.Response) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Session auth: a declared login request whose token or cookie is reused until it expires.
 
 Covers Shiprocket (`POST /v1/external/auth/login` -> JWT), SAP Business One (`POST /Login` -> `B1SESSION`
-cookie) and Magento admin tokens (the body is the token itself: `from: json, path: $`).
+cookie), Magento admin tokens (the body is the token itself: `from: json, path: $`) and Paytm Mall's two-step
+login (`exchange`: an authorization code from the login traded for the access token).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from connectors.runtime.http.request import render_request
 from connectors.runtime.paths import dig
 from connectors.runtime.redaction import register_secret
 from connectors.spec.auth import SessionAuthSpec, TokenSourceSpec
+from connectors.spec.base import RequestSpec
 
 
 def read_source(response: requests.Response, source: TokenSourceSpec) -> Any:
@@ -41,23 +43,32 @@ class SessionAuth(RenewingAuth):
         return self.context.spec  # type: ignore[return-value]
 
     def obtain(self, previous: TokenSet | None) -> TokenSet:
-        login = render_request(self.spec.login, self.template_context(with_obtained=False), self.context.base_url)
-        response = self.outbound_send()(login.method, login.url, **login.as_kwargs())
-        register_secret(*(cookie.value for cookie in response.cookies))  # the session replays them on every call
-        raise_for_token_response(response, "login", login.method, login.url)
-        token = read_source(response, self.spec.token)
-        if not token:
-            raise AuthExpiredError(
-                f"login answered but no token at {self.spec.token.from_} '{self.spec.token.path}'",
-                method=login.method,
-                url=login.url,
-                status=response.status_code,
-            )
+        context = self.template_context(with_obtained=False)
+        response, token = self._step("login", self.spec.login, self.spec.token, context)
+        if self.spec.exchange is not None:  # two-step login: the first answer (a code) traded for the token
+            register_secret(str(token))
+            context = {**context, "auth": {**context["auth"], "token": str(token)}}
+            exchange = self.spec.exchange
+            response, token = self._step("login exchange", exchange.request, exchange.token, context)
         lifetime = read_source(response, self.spec.expires_in) if self.spec.expires_in else None
         return TokenSet(access_token=str(token), **lifetime_from(lifetime, self.spec.lifetime))
 
+    def _step(
+        self, what: str, spec: RequestSpec, source: TokenSourceSpec, context: dict[str, Any]
+    ) -> tuple[requests.Response, Any]:
+        request = render_request(spec, context, self.context.base_url)
+        response = self.outbound_send()(request.method, request.url, **request.as_kwargs())
+        register_secret(*(cookie.value for cookie in response.cookies))  # the session replays them on every call
+        raise_for_token_response(response, what, request.method, request.url)
+        token = read_source(response, source)
+        if not token:
+            raise AuthExpiredError(
+                f"{what} answered but no token at {source.from_} '{source.path}'",
+                method=request.method,
+                url=request.url,
+                status=response.status_code,
+            )
+        return response, token
+
     def signals_expiry(self, response: requests.Response) -> bool:
-        expiry = self.spec.expiry
-        if response.status_code not in expiry.statuses:
-            return False
-        return expiry.body_contains is None or expiry.body_contains in response.text
+        return self.spec.expiry.matches(response.status_code, response.text)

@@ -29,14 +29,15 @@ HOST = "127.0.0.1"
 
 @dataclass(frozen=True)
 class Scripted:
-    """One scripted answer. `body` is sent as JSON unless it is bytes/str; `delay` waits before answering; `drop`
-    closes the connection after reading the request, without answering."""
+    """One scripted answer. `body` is sent as JSON unless it is bytes/str; `delay` waits before answering, `gate`
+    until the test opens it; `drop` closes the connection after reading the request, without answering."""
 
     status: int = 200
     body: Any = None
     headers: Mapping[str, str] = field(default_factory=dict)
     delay: float = 0.0
     drop: bool = False
+    gate: threading.Event | None = None  # answer only once the test sets it (at most 30 s)
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,8 @@ def _handler_for(state: ScriptedServer) -> type[BaseHTTPRequestHandler]:
             scripted = state._next(split.path)
             if scripted.delay:
                 time.sleep(scripted.delay)
+            if scripted.gate is not None:
+                scripted.gate.wait(30)
             if scripted.drop:
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_RDWR)

@@ -57,13 +57,14 @@ def test_an_app_found_down_by_one_workflow_is_not_called_by_another_until_the_ci
     deliver(registry, orders, {"id": 1, "status": "paid"})
     deliver(registry, returns, {"id": 2, "status": "paid"}, {"id": 3, "status": "paid"})
 
+    before = utcnow()
     drain_workflow(orders, "orders-1", clients_for(scripted_server.url), SETTINGS, url=registry)
     calls_while_finding_out = len(scripted_server.requests)
     returned = drain_workflow(returns, "returns-1", clients_for(scripted_server.url), SETTINGS, url=registry)
 
     [circuit] = circuits(registry).values()
     assert (circuit.app, circuit.connection_id, circuit.failures) == ("http", "api", 1)
-    assert as_utc(circuit.open_until) >= utcnow() + dt.timedelta(seconds=55)
+    assert as_utc(circuit.open_until) >= before + dt.timedelta(seconds=60)
     assert calls_while_finding_out == ATTEMPTS  # the call's own retries, then the breaker opened
     assert len(scripted_server.requests) == calls_while_finding_out  # the other workflow sent nothing
     assert len(returned.released) == 2 and returned.done == []
@@ -146,11 +147,12 @@ def test_the_circuit_stays_open_as_long_as_the_app_asked(
     orders = apply(registry, tmp_path)
     scripted_server.default = Scripted(429, {"errors": "slow down"}, {"Retry-After": "600"})
     deliver(registry, orders, {"id": 1, "status": "paid"})
+    before = utcnow()
 
     drain_workflow(orders, "run-1", clients_for(scripted_server.url), SETTINGS, url=registry)
 
     [circuit] = circuits(registry).values()
-    assert as_utc(circuit.open_until) >= utcnow() + dt.timedelta(seconds=590)  # not the 60 s backoff
+    assert as_utc(circuit.open_until) >= before + dt.timedelta(seconds=600)  # not the 60 s backoff
 
 
 def test_one_run_probes_a_half_open_circuit_while_the_others_wait(

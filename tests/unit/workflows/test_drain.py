@@ -150,7 +150,8 @@ def test_a_workflow_re_applied_while_a_run_drains_changes_the_next_batch_and_han
 ) -> None:
     workflow = apply(registry, tmp_path)
     ids = deliver(registry, workflow, {"id": 1, "status": "paid"}, {"id": 2, "status": "paid"})
-    scripted_server.reply(200, {}, path="/orders/1", delay=2)
+    in_flight = threading.Event()
+    scripted_server.queue(Scripted(200, {}, gate=in_flight), path="/orders/1")
     scripted_server.reply(200, {}, path="/v2/orders/2")
     result = {}
     settings = DrainSettings(batch_size=1)
@@ -162,6 +163,7 @@ def test_a_workflow_re_applied_while_a_run_drains_changes_the_next_batch_and_han
     drainer.start()
     wait_for(lambda: "/orders/1" in scripted_server.paths)
     assert apply(registry, tmp_path, prefix="/v2") == workflow  # revision 2, while event 1 is in flight
+    in_flight.set()
     drainer.join(30)
     assert scripted_server.paths == ["/orders/1", "/v2/orders/2"]
     assert statuses(registry) == {ids[0]: (EventStatus.DONE, None), ids[1]: (EventStatus.DONE, None)}
