@@ -36,12 +36,19 @@ class ConnectionUnavailable(Exception):
     """The lookup failed (secrets backend or metadata database down): answer 503 so the app retries."""
 
 
+_FIRST_IMPORTS = threading.Lock()
+"""Airflow's modules are imported on the first lookup, not when the plugin loads (every Airflow process loads
+it). The first lookups of a burst run at once in the thread pool: importing in parallel tripped Python's import
+lock (`_DeadlockError`), after which every lookup failed with ImportError until a restart. One at a time."""
+
+
 def airflow_connections(spec: AppVersionSpec, conn_id: str) -> ConnectionValues | None:
     """The Airflow Connection `conn_id`, mapped to the app version's fields (`connection_values`)."""
-    from airflow.exceptions import AirflowNotFoundException
-    from airflow.models.connection import Connection
+    with _FIRST_IMPORTS:
+        from airflow.exceptions import AirflowNotFoundException
+        from airflow.models.connection import Connection
 
-    from connectors.hooks.app import connection_values
+        from connectors.hooks.app import connection_values
 
     try:
         connection = Connection.get_connection_from_secrets(conn_id)
@@ -53,9 +60,10 @@ def airflow_connections(spec: AppVersionSpec, conn_id: str) -> ConnectionValues 
 def airflow_environment(spec: AppVersionSpec) -> Mapping[str, Any]:
     """The app version's environment values, from the Airflow Variable that workers read
     (`connectors.hooks.app.environment_variable_name`: secrets backends and `AIRFLOW_VAR_*` variables work)."""
-    from airflow.models import Variable
+    with _FIRST_IMPORTS:
+        from airflow.models import Variable
 
-    from connectors.hooks.app import environment_variable_name
+        from connectors.hooks.app import environment_variable_name
 
     raw = Variable.get(environment_variable_name(spec.ref), default_var=None)
     if not raw:

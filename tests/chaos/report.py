@@ -33,19 +33,16 @@ SCENARIOS = {
 
 @dataclass(frozen=True)
 class Outcome:
-    """One scenario's figures: events it sent (acknowledged), orders lost (acknowledged, never created), orders
-    duplicated (created again or a create sent again for an existing order), seconds from the end of the fault
-    to the last of its events done (None: never recovered)."""
+    """One scenario's figures: events the receiver acknowledged (of `sent` webhooks, when some never were), orders
+    lost (acknowledged, never created), orders duplicated (created again, or a create sent again for an existing
+    order), seconds from the end of the fault to the last of its events done (None: not recovered)."""
 
     events: int
     lost: int
     duplicated: int
     recover_seconds: float | None
+    sent: int | None = None
     measured_at: str = ""
-
-    @property
-    def clean(self) -> bool:
-        return self.lost == 0 and self.duplicated == 0 and self.recover_seconds is not None
 
 
 def load() -> dict[str, Outcome]:
@@ -82,7 +79,10 @@ def table(results: dict[str, Outcome]) -> str:
             continue
         lost = f"**{outcome.lost}**" if outcome.lost else "0"
         duplicated = f"**{outcome.duplicated}**" if outcome.duplicated else "0"
-        lines.append(f"| {title} | {outcome.events:,} | {lost} | {duplicated} | {_duration(outcome.recover_seconds)} |")
+        events = f"{outcome.events:,}"
+        if outcome.sent not in (None, outcome.events):
+            events = f"**{outcome.events:,} of {outcome.sent:,} acknowledged**"
+        lines.append(f"| {title} | {events} | {lost} | {duplicated} | {_duration(outcome.recover_seconds)} |")
     stamps = sorted(o.measured_at for o in results.values() if o.measured_at)
     if stamps:
         when = stamps[0] if stamps[0] == stamps[-1] else f"{stamps[0]} to {stamps[-1]}"
