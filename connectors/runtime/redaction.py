@@ -99,7 +99,9 @@ def _redacting_factory(previous: Callable[..., logging.LogRecord]) -> Callable[.
             message = record.getMessage()
         except Exception:  # a malformed record: leave it to logging's own error handling
             return record
-        record.msg, record.args = mask_personal(redact(message)), None
+        masked = mask_personal(redact(message))
+        if masked != message:  # untouched otherwise: formatters that read `args` (uvicorn's access log) keep them
+            record.msg, record.args = masked, None
         if record.exc_info and not record.exc_text:
             record.exc_text = mask_personal(redact(logging.Formatter().formatException(record.exc_info)))
         return record

@@ -13,7 +13,6 @@ import random
 import sys
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
@@ -23,12 +22,14 @@ from tests.chaos.harness import (
     TASK_ID,
     WEBHOOK_PATH,
     Chaos,
+    Event,
     Sender,
     describe,
     eshopbox_through,
     holds_for,
     parse_time,
 )
+from tests.chaos.report import Outcome
 from tests.e2e.platform import running_platform, wait_for
 from tests.e2e.secrets_scan import describe as describe_leaks
 from tests.e2e.secrets_scan import scan_platform
@@ -63,7 +64,7 @@ def no_fault_left(chaos: Chaos) -> Iterator[None]:
     chaos.clear_sandbox_faults()
 
 
-def assert_exactly_once(outcome: Any, events: dict) -> None:
+def assert_exactly_once(outcome: Outcome, events: dict[str, Event]) -> None:
     assert (outcome.lost, outcome.duplicated) == (0, 0), f"{outcome}; {describe(events)}"
     assert all(e.status == "done" for e in events.values()), describe(events)
 

@@ -9,7 +9,7 @@ import pytest
 
 from connectors.runtime.errors import IntegrationError, PermanentError
 from connectors.runtime.http.request import RenderedRequest
-from connectors.runtime.redaction import redact, register_secret
+from connectors.runtime.redaction import install_log_redaction, redact, register_secret
 from tests.servers.oauth2_server import OAuth2TestServer
 from tests.unit.auth.login_server import PASSWORD, USER, LoginServer
 from tests.unit.auth.resource_server import ResourceServer
@@ -90,3 +90,14 @@ def test_oauth2_secrets_and_tokens_are_not_logged(
 def test_redact_masks_url_encoded_forms_too() -> None:
     register_secret("p@ss word/+")
     assert redact("a=p%40ss%20word%2F%2B b=p%40ss+word%2F%2B c=p@ss word/+") == "a=*** b=*** c=***"
+
+
+def test_a_record_without_secrets_keeps_its_args_for_formatters_that_read_them() -> None:
+    install_log_redaction()
+    register_secret("s3cret-value-42")
+    access = ('%s - "%s %s HTTP/%s" %d', ("127.0.0.1:5", "GET", "/x", "1.1", 200))
+    plain = logging.getLogRecordFactory()("uvicorn.access", logging.INFO, __file__, 1, *access, None)
+    client_addr, method, path, version, status = plain.args  # as uvicorn's access formatter unpacks them
+    assert (method, status) == ("GET", 200)
+    secret = logging.getLogRecordFactory()("x", logging.INFO, __file__, 1, "token %s", ("s3cret-value-42",), None)
+    assert secret.getMessage() == "token ***" and secret.args is None

@@ -1,0 +1,1 @@
+"""Chaos tests: real faults against a running platform (docs/reliability.md; `make chaos`)."""
