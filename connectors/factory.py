@@ -174,7 +174,9 @@ def build_dag(row: WorkflowRow, deprecated: dict[str, str] | None = None) -> DAG
     )
     with dag:
         poll = PollOperator(task_id=POLL, workflow_id=row.id) if row.schedule else None
-        drain = ProcessEventsOperator(task_id=PROCESS_EVENTS, workflow_id=row.id)
+        # a polling run drains its whole window, however long the app's rate budget makes that
+        budget = None if row.schedule else 600.0
+        drain = ProcessEventsOperator(task_id=PROCESS_EVENTS, workflow_id=row.id, time_budget_seconds=budget)
         if poll is not None:
             poll >> drain
     return dag

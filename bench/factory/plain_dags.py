@@ -45,7 +45,7 @@ POLLING_DOC = """### Eshopbox stock changed → Shopify available inventory
 **Conditions**: none
 
 **Steps**:
-1. action `shopify@1.0.0` set_inventory_level (connection `{client}_shopify`)
+1. action `shopify@3.0.0` set_inventory_levels (connection `{client}_shopify`)
 
 Workflow {id}, revision 1."""
 
@@ -66,7 +66,7 @@ def build(i: int) -> DAG:
         )
         with dag:
             PollOperator(task_id="poll", workflow_id=workflow_id) >> ProcessEventsOperator(
-                task_id="process_events", workflow_id=workflow_id
+                task_id="process_events", workflow_id=workflow_id, time_budget_seconds=None
             )
     else:
         dag = DAG(
@@ -81,7 +81,7 @@ def build(i: int) -> DAG:
             max_active_runs=4,
         )
         with dag:
-            ProcessEventsOperator(task_id="process_events", workflow_id=workflow_id)
+            ProcessEventsOperator(task_id="process_events", workflow_id=workflow_id, time_budget_seconds=600.0)
     return dag
 
 

@@ -37,17 +37,25 @@ class ProcessEventsOperator(WorkflowOperator):
 
     ui_color = "#e8f0fe"
 
-    def __init__(self, *, batch_size: int = 100, **kwargs: Any) -> None:
+    def __init__(self, *, batch_size: int = 100, time_budget_seconds: float | None = 600.0, **kwargs: Any) -> None:
+        """`time_budget_seconds`: the run stops claiming after this, and a later run takes the rest (webhook
+        workflows, whose dispatcher starts that run); None keeps going until no event waits (a polling window)."""
         super().__init__(**kwargs)
         self.batch_size = batch_size
+        self.time_budget_seconds = time_budget_seconds
 
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow.sdk.exceptions import AirflowFailException
 
         from connectors.workflows.drain import DrainSettings, drain_workflow
 
-        run_id = context["dag_run"].run_id
-        summary = drain_workflow(self.workflow_id, run_id, app_client, DrainSettings(batch_size=self.batch_size))
+        dag_run = context["dag_run"]
+        settings = DrainSettings(
+            batch_size=self.batch_size,
+            time_budget_seconds=float("inf") if self.time_budget_seconds is None else self.time_budget_seconds,
+            reconcile=bool((dag_run.conf or {}).get("reconcile")),  # trigger with {"reconcile": true}
+        )
+        summary = drain_workflow(self.workflow_id, dag_run.run_id, app_client, settings)
         if summary.failed:
             details = "; ".join(f"event {event_id}: {error}" for event_id, error in sorted(summary.failed.items()))
             raise AirflowFailException(f"{len(summary.failed)} event(s) failed (kept for replay): {details}"[:4000])

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, and_, select
 from sqlalchemy.orm import Session
 
 from connectors.registry.db import insert_for
@@ -65,4 +67,54 @@ def record_step(
             set_={**values, "attempts": _a.attempts + 1},
             where=_a.outcome.not_in(DONE),
         )
+    )
+
+
+@dataclass(frozen=True)
+class LoggedStep:
+    """One event's outcome of one step, for `record_steps`."""
+
+    dedupe_key: str
+    outcome: ActionOutcome
+    status_code: int | None = None
+    result: Any = None
+    request: dict[str, Any] | None = None
+    error: str | None = None
+
+
+def done_for(connection: Connection, workflow_id: int, step_key: str, dedupe_keys: Sequence[str]) -> set[str]:
+    """The dedupe keys among `dedupe_keys` whose step is already done, in one query."""
+    query = select(_a.dedupe_key).where(
+        _a.workflow_id == workflow_id, _a.step_key == step_key, _a.outcome.in_(DONE), _a.dedupe_key.in_(dedupe_keys)
+    )
+    return set(connection.scalars(query))
+
+
+def record_steps(connection: Connection, workflow_id: int, step_key: str, steps: Sequence[LoggedStep]) -> None:
+    """`record_step` for many events of one step, in one statement."""
+    if not steps:
+        return
+    insert = insert_for(connection.dialect.name)
+    now = utcnow()
+    rows = [
+        {
+            "workflow_id": workflow_id, "dedupe_key": s.dedupe_key, "step_key": step_key, "attempts": 1,
+            "created_at": now, "updated_at": now, "outcome": s.outcome, "status_code": s.status_code,
+            "result": {"value": s.result}, "request": s.request, "error": s.error,
+        }  # fmt: skip
+        for s in steps
+    ]
+    statement = insert(ActionLogEntry.__table__)
+    excluded = statement.excluded
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=["workflow_id", "dedupe_key", "step_key"],
+            set_={
+                **{name: excluded[name] for name in ("outcome", "status_code", "result", "request", "error")},
+                "updated_at": excluded.updated_at,
+                "attempts": _a.attempts + 1,
+            },
+            where=and_(*(_a.outcome != outcome for outcome in DONE)),  # no expanding IN: this is an executemany
+        ),
+        rows,
     )

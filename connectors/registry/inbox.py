@@ -114,6 +114,104 @@ def store_events(connection: Connection, events: Sequence[NewEvent]) -> list[Sto
     return stored
 
 
+CHUNK = 5_000
+"""Rows per statement when storing or finishing many events, and keys per `IN (...)` list: a window of 100,000
+polled records is a few dozen statements, none with a parameter list PostgreSQL or SQLite refuses."""
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    return (items[start : start + size] for start in range(0, len(items), size))
+
+
+def store_pending_events(connection: Connection, events: Sequence[NewEvent]) -> dict[tuple[int, str], int]:
+    """Store events as `store_events` does (a key seen already keeps its first event) and return what still needs
+    work: (workflow id, dedupe key) -> event id of each event that is not final (stored now, or stored earlier and
+    still waiting or running). Made for large batches (a polled window of 100,000 records): on PostgreSQL
+    (psycopg2) the events are copied into a temporary table (COPY), inserted from it in one statement and the
+    pending ones found by a join with it; elsewhere the INSERTs go `CHUNK` rows at a time and return the new
+    events' ids, and only the keys stored earlier are looked up, `CHUNK` keys a query."""
+    unique: dict[tuple[int, str], NewEvent] = {}
+    for event in events:
+        unique.setdefault((event.workflow_id, event.dedupe_key), event)
+    firsts = list(unique.values())
+    if not firsts:
+        return {}
+    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg2":
+        return _store_pending_copying(connection, firsts)
+    statement = _insert_ignoring_duplicates(connection.dialect.name)
+    pending: dict[tuple[int, str], int] = {}
+    for chunk in _chunks(firsts):
+        now = utcnow()
+        rows = [
+            {
+                "workflow_id": e.workflow_id,
+                "dedupe_key": e.dedupe_key,
+                "payload": e.payload,
+                "headers": e.headers,
+                "status": EventStatus.RECEIVED,
+                "attempts": 0,
+                "received_at": now,
+                "updated_at": now,
+            }
+            for e in chunk
+        ]
+        pending.update(((wf, key), event_id) for event_id, wf, key in connection.execute(statement, rows))
+    earlier: dict[int, list[str]] = {}
+    for e in firsts:
+        if (e.workflow_id, e.dedupe_key) not in pending:
+            earlier.setdefault(e.workflow_id, []).append(e.dedupe_key)
+    for workflow_id, keys in earlier.items():
+        for chunk in _chunks(keys):
+            query = select(_e.dedupe_key, _e.id).where(
+                _e.workflow_id == workflow_id, _e.dedupe_key.in_(chunk), _e.status.not_in(FINAL)
+            )
+            pending.update(((workflow_id, key), event_id) for key, event_id in connection.execute(query))
+    return pending
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: str) -> str:
+    """A value in COPY's text format (dedupe keys hold no NUL: `storable_key`)."""
+    return value.translate(_COPY_ESCAPES)
+
+
+def _store_pending_copying(connection: Connection, events: Sequence[NewEvent]) -> dict[tuple[int, str], int]:
+    import io
+    import json
+
+    final = ", ".join(f"'{status.value}'" for status in FINAL)
+    connection.exec_driver_sql(
+        "DROP TABLE IF EXISTS pg_temp.incoming_events; CREATE TEMPORARY TABLE incoming_events "
+        "(position serial, workflow_id integer, dedupe_key varchar(250), payload bytea, headers text) ON COMMIT DROP"
+    )
+    lines = io.StringIO()
+    lines.writelines(
+        f"{e.workflow_id}\t{_copy_text(e.dedupe_key)}\t\\\\x{e.payload.hex()}\t"
+        f"{_copy_text(json.dumps(e.headers)) if e.headers else '{}'}\n"
+        for e in events
+    )
+    lines.seek(0)
+    connection.connection.cursor().copy_expert(
+        "COPY incoming_events (workflow_id, dedupe_key, payload, headers) FROM STDIN", lines
+    )
+    now = utcnow()
+    connection.exec_driver_sql(
+        "INSERT INTO events (workflow_id, dedupe_key, payload, headers, status, attempts, received_at, updated_at) "
+        "SELECT workflow_id, dedupe_key, payload, headers::json, %(status)s, 0, %(now)s, %(now)s "
+        "FROM incoming_events ORDER BY position ON CONFLICT (workflow_id, dedupe_key) DO NOTHING",
+        {"status": EventStatus.RECEIVED.value, "now": now},
+    )
+    found = connection.exec_driver_sql(
+        "SELECT e.workflow_id, e.dedupe_key, e.id FROM incoming_events i JOIN events e "
+        f"ON e.workflow_id = i.workflow_id AND e.dedupe_key = i.dedupe_key WHERE e.status NOT IN ({final})"
+    )
+    pending = {(wf, key): event_id for wf, key, event_id in found}
+    connection.exec_driver_sql("DROP TABLE pg_temp.incoming_events")
+    return pending
+
+
 # -- the queue ---------------------------------------------------------------------------------------------------
 
 
@@ -173,6 +271,19 @@ def finish_events(connection: Connection, outcomes: Sequence[EventOutcome], dag_
         if dag_run_id is not None
         else _e.status == EventStatus.RECEIVED
     )
+    alike: dict[tuple[EventStatus, str | None, dt.datetime | None], list[int]] = {}
+    for o in outcomes:
+        alike.setdefault((o.status, o.error, o.not_before), []).append(o.event_id)
+    if len(outcomes) > 1 and len(alike) <= len(outcomes) / 4:  # a bulk push or a gate: few ways to end, many events
+        now, changed = utcnow(), 0
+        for (status, error, not_before), ids in alike.items():
+            for chunk in _chunks(sorted(set(ids))):
+                changed += connection.execute(
+                    update(Event.__table__)
+                    .where(_e.id.in_(chunk), holder)
+                    .values(status=status, error=error, not_before=not_before, lease_until=None, updated_at=now)
+                ).rowcount
+        return changed
     result = connection.execute(
         update(Event.__table__)
         .where(_e.id == bindparam("eid"), holder)
@@ -206,6 +317,12 @@ def release_events(
                 updated_at=utcnow(),
             )
         )
+
+
+def waiting_count(connection: Connection, workflow_id: int) -> int:
+    """How many of the workflow's events wait to be claimed (now or after a backoff)."""
+    query = select(func.count()).where(_e.workflow_id == workflow_id, _e.status == EventStatus.RECEIVED)
+    return int(connection.scalar(query) or 0)
 
 
 def park_workflow(connection: Connection, workflow_id: int, not_before: dt.datetime) -> int:

@@ -171,6 +171,37 @@ class Circuit(Base):
     probe_until: Mapped[dt.datetime | None]  # half-open: one run probes, the others wait until then
 
 
+class PushedValue(Base):
+    """What an action with an `identity` last set through one connection, per identity (item and location):
+    the same values are not sent again. Keyed by app, not version: a store holds one level whatever version
+    set it."""
+
+    __tablename__ = "pushed_values"
+
+    app: Mapped[str] = mapped_column(String(100), primary_key=True)
+    connection_id: Mapped[str] = mapped_column(String(250), primary_key=True)
+    action: Mapped[str] = mapped_column(String(100), primary_key=True)
+    identity: Mapped[str] = mapped_column(String(500), primary_key=True)
+    value: Mapped[dict[str, Any]]
+    workflow_id: Mapped[int | None]
+    dedupe_key: Mapped[str | None] = mapped_column(String(500))
+    pushed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ResolvedValue(Base):
+    """A value an app's search found for a key (an item id for a SKU), per connection, so each key is searched
+    once; forgotten when the app later calls it unknown."""
+
+    __tablename__ = "resolved_values"
+
+    app: Mapped[str] = mapped_column(String(100), primary_key=True)
+    connection_id: Mapped[str] = mapped_column(String(250), primary_key=True)
+    search: Mapped[str] = mapped_column(String(100), primary_key=True)
+    key: Mapped[str] = mapped_column(String(500), primary_key=True)
+    value: Mapped[dict[str, Any]]  # {"value": ...}: any JSON value
+    resolved_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class ActionOutcome(enum.StrEnum):
     SUCCEEDED = "succeeded"
     FOUND = "found"

@@ -35,8 +35,8 @@ def _records(body: Any, path: str) -> list[Any]:
     return found if isinstance(found, list) else [found]
 
 
-def run_search(client: AppClient, key: str, inputs: dict[str, Any]) -> StepResult:
-    """The first match of a search (`not_found` when none; a 404 also means none)."""
+def _search(client: AppClient, key: str, inputs: dict[str, Any]) -> tuple[list[Any], int, dict[str, Any]]:
+    """Every match of one search request (none on a 404), its status and what was sent."""
     spec: SearchSpec = client.spec.searches[key]
     values = resolve_values(spec.inputs, inputs, f"inputs of search '{key}' in {client.spec.ref}")
     request = render_request(spec.request, client.template_context(inputs=values), client.base_url, client.graphql_url)
@@ -44,11 +44,21 @@ def run_search(client: AppClient, key: str, inputs: dict[str, Any]) -> StepResul
         response = client.send(request)
     except PermanentError as exc:
         if exc.status == 404:
-            return StepResult("not_found", None, 404, _describe(request))
+            return [], 404, _describe(request)
         raise
-    matches = _records(response_body(response), spec.records)
+    return _records(response_body(response), spec.records), response.status_code, _describe(request)
+
+
+def run_search(client: AppClient, key: str, inputs: dict[str, Any]) -> StepResult:
+    """The first match of a search (`not_found` when none; a 404 also means none)."""
+    matches, status, request = _search(client, key, inputs)
     outcome: Outcome = "found" if matches else "not_found"
-    return StepResult(outcome, matches[0] if matches else None, response.status_code, _describe(request))
+    return StepResult(outcome, matches[0] if matches else None, status, request)
+
+
+def search_records(client: AppClient, key: str, inputs: dict[str, Any]) -> list[Any]:
+    """Every match of a search (none on a 404)."""
+    return _search(client, key, inputs)[0]
 
 
 class _AlreadyApplied(Exception):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from connectors.spec.base import RequestSpec, SpecModel, TypedFieldSpec
 from connectors.spec.triggers import OutputFieldSpec
@@ -23,6 +23,57 @@ class IdempotencyKeySpec(SpecModel):
     of one step for one event sends the same key, so the request may be re-sent safely."""
 
     header: str = Field(description="Request header that carries the key.")
+
+
+class BulkSpec(SpecModel):
+    """The action takes many items in one request (Shopify `inventorySetQuantities`, WooCommerce `products/batch`):
+    `inputs` describe one item, `item` is what one item puts in the request, and the request's templates see
+    `items`, the list of rendered items. Each item ends on its own: the answer says which items failed."""
+
+    max_items: int = Field(ge=1, le=10_000, description="Most items one request may carry.")
+    item: Any = Field(description="One item as the request carries it; templates see `inputs` of that item.")
+    errors: str | None = Field(
+        default=None, description="Dotted path to a list of per-item errors in the answer (e.g. `userErrors`)."
+    )
+    error_index: str | None = Field(
+        default=None, description="Dotted path, inside one error, to the index of the item it names (`field.2`)."
+    )
+    error_code: str | None = Field(default=None, description="Dotted path, inside one error, to its code.")
+    error_message: str = Field(default="message", description="Dotted path, inside one error, to its message.")
+    results: str | None = Field(
+        default=None, description="Dotted path to per-item results, in the order the items were sent."
+    )
+    result_error: str | None = Field(
+        default=None, description="Dotted path, inside one result, to its error: present means that item failed."
+    )
+    atomic: bool = Field(
+        default=False,
+        description="An item error means the app applied none of the request: the items not named are sent again.",
+    )
+
+    @model_validator(mode="after")
+    def _errors_name_items(self) -> BulkSpec:
+        if self.errors and not self.error_index:
+            raise ValueError("'errors' needs 'error_index': the path, inside one error, to the item's index")
+        if self.result_error and not self.results:
+            raise ValueError("'result_error' needs 'results': the path to the per-item results")
+        return self
+
+
+class ResolveSpec(SpecModel):
+    """An input the app finds itself from another input, through one of its searches (a SKU -> the app's own
+    item id). Found values are kept per connection, so each key is searched once; a value the app later calls
+    unknown (`unknown_codes`) is searched again."""
+
+    search: str = Field(description="Key of a search in this app version that finds items by their keys.")
+    key_input: str = Field(description="Input of the action holding the key (e.g. `sku`).")
+    search_input: str = Field(description="Input of the search receiving the list of keys to find.")
+    key: str = Field(description="Dotted path, inside one match, to its key.")
+    value: str = Field(description="Dotted path, inside one match, to the value to use.")
+    max_keys: int = Field(default=50, ge=1, le=1000, description="Most keys one search may look for.")
+    unknown_codes: list[str] = Field(
+        default_factory=list, description="Item error codes meaning the resolved value is stale (search again)."
+    )
 
 
 class SearchSpec(SpecModel):
@@ -44,3 +95,14 @@ class ActionSpec(SpecModel):
     output: dict[str, OutputFieldSpec] = Field(default_factory=dict)
     search_first: SearchFirstSpec | None = None
     idempotency_key: IdempotencyKeySpec | None = None
+    bulk: BulkSpec | None = None
+    resolve: dict[str, ResolveSpec] = Field(
+        default_factory=dict, description="Inputs the app finds itself (input name -> how), cached per connection."
+    )
+    identity: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Inputs naming the thing this action sets (e.g. item and location). Items whose other inputs equal "
+            "what was last pushed through the same connection are not sent again (only what changed)."
+        ),
+    )

@@ -35,8 +35,14 @@ def check_references(spec: AppVersionSpec) -> list[tuple[Path, str]]:
         problems += check_template_names(("searches", key, "request"), _request(search.request), scope)
     for key, action in spec.actions.items():
         scope = {**with_auth, "inputs": set(action.inputs)}
-        problems += check_template_names(("actions", key, "request"), _request(action.request), scope)
+        if action.bulk is None:
+            problems += check_template_names(("actions", key, "request"), _request(action.request), scope)
+        else:  # the request carries many items; each item sees its own inputs
+            items_scope: Scope = {**with_auth, "items": None}
+            problems += check_template_names(("actions", key, "request"), _request(action.request), items_scope)
+            problems += check_template_names(("actions", key, "bulk", "item"), action.bulk.item, scope)
         problems += _check_search_first(spec, key)
+        problems += _check_bulk_inputs(spec, key)
     problems += _check_deprecation(spec)
     return problems
 
@@ -93,6 +99,32 @@ def _check_search_first(spec: AppVersionSpec, action_key: str) -> Iterator[tuple
         if field.required and field.default is None and name not in first.inputs:
             yield (*base, "inputs"), f"required input '{name}' of search '{first.search}' is not mapped"
     yield from check_template_names((*base, "inputs"), first.inputs, {"inputs": set(action.inputs)})
+
+
+def _check_bulk_inputs(spec: AppVersionSpec, action_key: str) -> Iterator[tuple[Path, str]]:
+    """`identity` and `resolve` name declared inputs and searches; a bulk action is not combined with what
+    assumes one item per request."""
+    action = spec.actions[action_key]
+    base: Path = ("actions", action_key)
+    declared = set(action.inputs)
+    for index, name in enumerate(action.identity):
+        if name not in declared:
+            yield (*base, "identity", index), f"'{name}' is not an input {declared_names(name, declared)}"
+    for name, resolve in action.resolve.items():
+        where: Path = (*base, "resolve", name)
+        if name not in declared:
+            yield where, f"'{name}' is not an input {declared_names(name, declared)}"
+        if resolve.key_input not in declared:
+            hint = declared_names(resolve.key_input, declared)
+            yield (*where, "key_input"), f"'{resolve.key_input}' is not an input {hint}"
+        search = spec.searches.get(resolve.search)
+        if search is None:
+            known = ", ".join(sorted(spec.searches)) or "none"
+            yield (*where, "search"), f"search '{resolve.search}' does not exist in this version (searches: {known})"
+        elif resolve.search_input not in search.inputs:
+            yield (*where, "search_input"), f"search '{resolve.search}' has no input '{resolve.search_input}'"
+    if action.bulk is not None and (action.search_first or action.idempotency_key):
+        yield (*base, "bulk"), "a bulk action cannot also declare search_first or idempotency_key (one item each)"
 
 
 def _check_deprecation(spec: AppVersionSpec) -> Iterator[tuple[Path, str]]:

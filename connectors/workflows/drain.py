@@ -36,6 +36,7 @@ from connectors.registry.inbox import (
     finish_events,
     park_workflow,
     release_events,
+    waiting_count,
 )
 from connectors.registry.models import EventStatus, Workflow, utcnow
 from connectors.runtime.conditions import evaluate_conditions
@@ -46,6 +47,7 @@ from connectors.runtime.personal_data import mask_personal, masking_personal, pe
 from connectors.runtime.redaction import install_log_redaction
 from connectors.runtime.templating import TemplateError
 from connectors.spec import AppDefinitionError, Catalog
+from connectors.workflows.bulk_steps import BulkBatch, PushTotals, bulk_action_of, push_batch
 from connectors.workflows.circuit_breaker import BatchBreakers, step_connections
 from connectors.workflows.engine import ClientFactory, run_steps
 from connectors.workflows.spec import WorkflowSpec
@@ -53,6 +55,7 @@ from connectors.workflows.store import workflow_spec
 
 log = logging.getLogger(__name__)
 
+XCOM_IDS = 1000  # event ids per outcome in the task's return value
 HEARTBEAT_SECONDS = 5.0  # the dispatcher takes a run silent for a minute as gone (`drains.drain_states`)
 
 
@@ -64,6 +67,7 @@ class DrainSettings:
     retry_initial_seconds: float = 30.0
     retry_max_seconds: float = 1800.0
     time_budget_seconds: float = 600.0  # a run stops claiming after this; the next run takes what is left
+    reconcile: bool = False  # bulk steps push every item, even those whose values were pushed before
 
     def backoff(self, attempts: int, retry_after: float | None = None) -> dt.timedelta:
         seconds = min(self.retry_max_seconds, self.retry_initial_seconds * 2 ** max(0, attempts - 1))
@@ -80,6 +84,7 @@ class DrainSummary:
     retrying: dict[int, str] = field(default_factory=dict)
     released: list[int] = field(default_factory=list)
     batches: int = 0
+    pushed: PushTotals = field(default_factory=PushTotals)
 
     def add(self, outcome: EventOutcome) -> None:
         """Count an outcome; its reason as the task log and XCom may show it (personal data masked)."""
@@ -104,14 +109,17 @@ class DrainSummary:
         }
 
     def as_dict(self) -> dict[str, Any]:
-        """The run's events by outcome (the task's return value: from a run, its events)."""
+        """The run's events by outcome (the task's return value: from a run, its events), at most `XCOM_IDS` of
+        each: a bulk sync ends 100,000 events, which `integrations events list --run` shows; the counts are
+        complete."""
         return {
             "revision": self.revision,
-            "done": self.done,
-            "filtered": self.filtered,
-            "failed": {str(k): v for k, v in self.failed.items()},
-            "retrying": {str(k): v for k, v in self.retrying.items()},
-            "released": self.released,
+            "counts": self.counts(),
+            "done": self.done[:XCOM_IDS],
+            "filtered": self.filtered[:XCOM_IDS],
+            "failed": {str(k): v for k, v in list(self.failed.items())[:XCOM_IDS]},
+            "retrying": {str(k): v for k, v in list(self.retrying.items())[:XCOM_IDS]},
+            "released": self.released[:XCOM_IDS],
         }
 
 
@@ -138,21 +146,29 @@ class Processed:
     answered: bool = False
 
 
+def admit(spec: WorkflowSpec, event: ClaimedEvent, settings: DrainSettings) -> tuple[Any, EventOutcome | None]:
+    """The event's data, or how it ended before any step: claimed too often, not JSON, or filtered out."""
+    if event.attempts > settings.max_attempts:
+        reason = f"claimed {event.attempts - 1} times without finishing (the runs holding it stopped)"
+        return None, EventOutcome(event.id, EventStatus.FAILED, reason)
+    try:
+        data = json.loads(event.payload)
+    except ValueError as exc:
+        return None, EventOutcome(event.id, EventStatus.FAILED, f"payload is not JSON: {exc}")
+    passed, reason = evaluate_conditions(spec.conditions, data)
+    if not passed:
+        return None, EventOutcome(event.id, EventStatus.FILTERED, reason)
+    return data, None
+
+
 def process_event(
     spec: WorkflowSpec, workflow_id: int, event: ClaimedEvent, clients: ClientFactory, settings: DrainSettings
 ) -> Processed:
     """Conditions and steps for one event, and how it ended. Registry errors are not the event's fault: they
     propagate, the run fails, and the lease gives the event to a later run."""
-    if event.attempts > settings.max_attempts:
-        reason = f"claimed {event.attempts - 1} times without finishing (the runs holding it stopped)"
-        return Processed(EventOutcome(event.id, EventStatus.FAILED, reason))
-    try:
-        data = json.loads(event.payload)
-    except ValueError as exc:
-        return Processed(EventOutcome(event.id, EventStatus.FAILED, f"payload is not JSON: {exc}"))
-    passed, reason = evaluate_conditions(spec.conditions, data)
-    if not passed:
-        return Processed(EventOutcome(event.id, EventStatus.FILTERED, reason))
+    data, ended = admit(spec, event, settings)
+    if ended is not None:
+        return Processed(ended)
     try:
         run_steps(spec, workflow_id, event.dedupe_key, data, clients)
     except SQLAlchemyError:
@@ -203,6 +219,9 @@ def drain_workflow(
         log.warning("workflow %s no longer exists: nothing to drain", workflow_id)
         return summary
     summary.revision = loaded[1]
+    bulk = bulk_action_of(loaded[0], _catalog())
+    if bulk is not None and bulk.bulk is not None:  # claim enough events to fill a few requests
+        settings = replace(settings, batch_size=max(settings.batch_size, 4 * bulk.bulk.max_items))
     with engine.begin() as connection:
         start_drain(connection, dag_run_id, workflow_id, summary.revision)
     clients = caching(clients)
@@ -304,6 +323,8 @@ def _process_batch(
         until, why = blocked
         _give_back(engine, workflow_id, dag_run_id, batch, until, f"not tried: {why}", summary)
         return False
+    if bulk_action_of(spec, _catalog()) is not None:
+        return _process_bulk(engine, spec, workflow_id, dag_run_id, batch, clients, settings, summary, breakers)
     workflow, personal = dag_id_for(spec.client, spec.key), sensitive_fields(spec)
     for index, event in enumerate(batch):
         with log_fields(workflow=workflow, event=event.id), masking_personal(_personal_values(event, personal)):
@@ -346,6 +367,55 @@ def _process_one(
     log.info("event %s (%s): %s in %.0f ms%s", event.id, event.dedupe_key, outcome.status.value, elapsed_ms,
              f": {outcome.error}" if outcome.error else "")  # fmt: skip
     return outcome, wait_until
+
+
+def _process_bulk(
+    engine: Engine,
+    spec: WorkflowSpec,
+    workflow_id: int,
+    dag_run_id: str,
+    batch: Sequence[ClaimedEvent],
+    clients: ClientFactory,
+    settings: DrainSettings,
+    summary: DrainSummary,
+    breakers: BatchBreakers,
+) -> bool:
+    """A batch whose step is a bulk action (`connectors.workflows.bulk_steps`): conditions per event, then the
+    items pushed many per request. False when the app is down (the rest was given back)."""
+    personal = sensitive_fields(spec)
+    masked = set().union(*(_personal_values(event, personal) for event in batch)) if personal else set()
+    with log_fields(workflow=dag_id_for(spec.client, spec.key)), masking_personal(masked):
+        ready, ended = [], []
+        for event in batch:
+            data, outcome = admit(spec, event, settings)
+            if outcome is None:
+                ready.append((event, data))
+            else:
+                ended.append(outcome)
+        with engine.begin() as connection:
+            finish_events(connection, ended, dag_run_id)
+        for outcome in ended:
+            summary.add(outcome)
+        run = BulkBatch(engine, spec, workflow_id, dag_run_id, clients, breakers, settings.backoff,
+                        settings.max_attempts, settings.reconcile, summary.add, summary.pushed)  # fmt: skip
+        give_back = push_batch(run, ready)
+        if give_back is not None:
+            _give_back(engine, workflow_id, dag_run_id, give_back.events, give_back.until, give_back.reason, summary)
+            return False
+        with engine.connect() as connection:
+            remaining = waiting_count(connection, workflow_id)
+        _log_progress(summary.pushed, remaining)
+    return True
+
+
+def _log_progress(totals: PushTotals, remaining: int) -> None:
+    """Where a long sync is: what this run did, what waits, and when it ends at the rate seen so far."""
+    elapsed = time.monotonic() - totals.started
+    done = totals.pushed + totals.unchanged + totals.failed
+    rate = done / elapsed if elapsed > 0 else 0.0
+    eta = f"{remaining / rate:.0f} s" if rate > 0 else "unknown"
+    log.info("progress: %d pushed, %d unchanged, %d failed, %d remaining; %.0f items/s, about %s left",
+             totals.pushed, totals.unchanged, totals.failed, remaining, rate, eta)  # fmt: skip
 
 
 @cache

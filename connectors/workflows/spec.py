@@ -55,7 +55,11 @@ class QualitySpec(SpecModel):
     sku_field: str = "sku"
     location_field: str = "location"
     quantity_field: str = "quantity"
-    sku_map: str = Field(default="sku_map", description="Name of the params mapping SKUs to target ids.")
+    sku_map: str | None = Field(
+        default="sku_map",
+        description="Name of the params mapping SKUs to target ids: SKUs missing from it are kept aside. Checked "
+        "only when the params have it; null when the target app resolves SKUs (no SKU map).",
+    )
 
 
 class WorkflowSpec(SpecModel):

@@ -85,6 +85,10 @@ def check_workflow(
         problems += found
         if app is not None:
             problems += _check_step_inputs(step.kind, step.operation, step.inputs, app, where)
+            action = app.actions.get(step.operation) if step.kind == "action" else None
+            if action is not None and action.bulk is not None and len(spec.steps) > 1:
+                problems.append(((*where, "action"), f"'{step.operation}' is a bulk action (many events per request): "
+                                 "it must be the workflow's only step"))  # fmt: skip
             problems += check_connection(where, step.connection, app)
         scope = {"trigger": fields, "params": set(spec.trigger.parameters), "steps": set(earlier)}
         problems += _check_mapping((*where, "inputs"), step.inputs, scope, undeclared)

@@ -38,6 +38,8 @@ def test_one_dag_per_enabled_workflow_with_its_shape(sqlite_registry: str) -> No
     stock = dags["wf.demo.eshopbox_stock_to_shopify"]
     assert [t.task_id for t in stock.topological_sort()] == ["poll", "process_events"]
     assert stock.timetable.expression == "0 * * * *"  # @hourly
+    assert set(stock.tags) == {"client:demo", "app:eshopbox", "app:shopify"}
+    assert "1. action `shopify@3.0.0` set_inventory_levels (connection `demo_shopify`)" in stock.doc_md
 
 
 def test_disabled_workflow_has_no_dag(sqlite_registry: str) -> None:

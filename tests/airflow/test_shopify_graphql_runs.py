@@ -1,6 +1,7 @@
 """shopify@3.0.0 (GraphQL Admin API) in real DAG runs (`dag.test()`) against the sandboxes: the seed workflows pinned
 to 3.0.0 fulfil an order and add its `delivered` event once, and `integrations workflows upgrade` moves the stock
-workflow from the REST versions (1.0.0 → 2.0.0 → 3.0.0) after which its polling run sets Shopify's inventory."""
+workflow as it was on REST (a test fixture) from 1.0.0 → 2.0.0 → 3.0.0, after which its polling run sets Shopify's
+inventory."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from connectors.workflows.spec import WorkflowSpec
 from connectors.workflows.store import apply_workflows
 from connectors.workflows.validation import check_workflow
 from tests.airflow.test_workflow_runs import create_shopify_order, deliver, event_status, run, ship
+from tests.unit.registry.test_registry import LEGACY_STOCK, apply_workflow_files
 from tests.unit.sandbox.fixtures import Sandbox
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
@@ -115,11 +117,12 @@ def stored(workflow_id: int) -> Workflow:
 
 
 def test_upgrade_from_rest_to_graphql_then_the_polling_run_sets_inventory(
-    sandbox: Sandbox, demo: dict[str, int]
+    sandbox: Sandbox, demo: dict[str, int], sqlite_registry: str
 ) -> None:
-    workflow_id = demo["eshopbox_stock_to_shopify"]
+    # the stock workflow as it was on 1.0.0 (REST, one SKU a request, `sku_map`), next to the seeds
+    workflow_id = apply_workflow_files(sqlite_registry, [LEGACY_STOCK])["eshopbox_stock_to_shopify_rest"]
     reference = str(workflow_id)
-    # the seed is on 1.0.0: to 2.0.0 first (renames `available`), then 2.0.0 -> 3.0.0 (no change but the pin)
+    # to 2.0.0 first (renames `available`), then 2.0.0 -> 3.0.0 (no change but the pin)
     assert "input renamed available -> quantity" in upgrade(reference, "shopify@2.0.0")
     assert stored(workflow_id).definition["steps"][0]["app"] == "shopify@2.0.0"
     dry = upgrade(reference, GRAPHQL, "--dry-run")
@@ -142,7 +145,7 @@ def test_upgrade_from_rest_to_graphql_then_the_polling_run_sets_inventory(
     before = {(lv["inventory_item_id"], lv["location_id"]): lv["available"]
               for lv in shopify_state(sandbox)["inventory_levels"]}  # fmt: skip
     logical_date = window_start + dt.timedelta(hours=1)
-    assert run("wf.demo.eshopbox_stock_to_shopify", logical_date=logical_date).state == "success"
+    assert run("wf.demo.eshopbox_stock_to_shopify_rest", logical_date=logical_date).state == "success"
     after = {(lv["inventory_item_id"], lv["location_id"]): lv["available"]
              for lv in shopify_state(sandbox)["inventory_levels"]}  # fmt: skip
     assert after[(44000000001, 65000000001)] == 7 and after[(44000000003, 65000000001)] == 3
@@ -153,7 +156,7 @@ def test_upgrade_from_rest_to_graphql_then_the_polling_run_sets_inventory(
     assert admin_apis_called(sandbox) == {"graphql"}  # no REST call
 
     # the same window again (a backfill): the same absolute levels, nothing else touched
-    assert run("wf.demo.eshopbox_stock_to_shopify", logical_date=logical_date).state == "success"
+    assert run("wf.demo.eshopbox_stock_to_shopify_rest", logical_date=logical_date).state == "success"
     again = {(lv["inventory_item_id"], lv["location_id"]): lv["available"]
              for lv in shopify_state(sandbox)["inventory_levels"]}  # fmt: skip
     assert again == after

@@ -160,7 +160,8 @@ def test_polling_run_pushes_the_windows_stock_changes_and_keeps_bad_rows_aside(
         {"sku": "ESB-TEE-RED-M", "warehouseId": "GGN", "sellable": 5, "updatedAt": inside},
         {"sku": "ESB-TEE-RED-M", "warehouseId": "GGN", "sellable": 7, "updatedAt": later},
         {"sku": "ESB-MUG-WHITE", "warehouseId": "GGN", "sellable": 3, "updatedAt": inside},
-        {"sku": "UNMAPPED-SKU", "warehouseId": "GGN", "sellable": 9, "updatedAt": inside},
+        {"sku": "NOT-IN-SHOPIFY", "warehouseId": "GGN", "sellable": 9, "updatedAt": inside},
+        {"sku": "ESB-TEE-BLUE-L", "warehouseId": "BLR", "sellable": -2, "updatedAt": inside},
         {"sku": "ESB-TEE-BLUE-L", "warehouseId": "GGN", "sellable": 11, "updatedAt": outside},
     ]})  # fmt: skip
     # a manual run at 11:00 covers the hour before it: [10:00, 11:00)
@@ -173,7 +174,10 @@ def test_polling_run_pushes_the_windows_stock_changes_and_keeps_bad_rows_aside(
     assert (44000000001, 5) not in levels and (44000000002, 11) not in levels
     with session_scope() as session:
         kept_aside = session.scalars(select(Event.error).where(Event.status == EventStatus.FAILED)).all()
-    assert kept_aside == ["quality: SKU not in the SKU map"]
+    assert sorted(kept_aside) == [  # one by the quality gate, one by the step (Shopify has no such SKU)
+        "inventory_item_id: the app has no item for sku 'NOT-IN-SHOPIFY' (search 'find_inventory_items')",
+        "quality: quantity below 0",
+    ]
 
 
 def test_secrets_stay_out_of_task_logs_xcoms_and_databases(

@@ -197,7 +197,7 @@ class AppClient:
                     self.cost_bucket.known_costs[request.json["query"]] = report.requested
             if report.status and report.requested is not None:
                 wait = report.status.wait_for(report.requested)
-        failure = find_failure(body, self.spec.graphql)
+        failure = find_failure(body, self.spec.graphql, user_errors=not request.item_errors)
         if failure is None:
             return
         kwargs: dict[str, Any] = {"method": request.method, "url": self._loggable(response.url),

@@ -73,8 +73,9 @@ class GraphQLFailure:
     throttled: bool
 
 
-def find_failure(body: Any, spec: GraphQLApiSpec) -> GraphQLFailure | None:
-    """Top-level `errors`, or `userErrors` in any payload under `data`; None when the operation succeeded."""
+def find_failure(body: Any, spec: GraphQLApiSpec, user_errors: bool = True) -> GraphQLFailure | None:
+    """Top-level `errors`, or `userErrors` in any payload under `data` (unless the caller reads them per item);
+    None when the operation succeeded."""
     if not isinstance(body, dict):
         return GraphQLFailure("the GraphQL answer is not a JSON object", throttled=False)
     errors = body.get("errors")
@@ -84,6 +85,8 @@ def find_failure(body: Any, spec: GraphQLApiSpec) -> GraphQLFailure | None:
         messages = "; ".join(str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors)
         return GraphQLFailure(f"GraphQL errors: {messages}", throttled=bool(codes & set(spec.throttled_codes)))
     data = body.get("data")
+    if not user_errors:
+        return None
     for field, payload in (data or {}).items() if isinstance(data, dict) else ():
         user_errors = payload.get("userErrors") if isinstance(payload, dict) else None
         if user_errors:

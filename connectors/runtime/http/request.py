@@ -25,6 +25,7 @@ class RenderedRequest:
     data: dict[str, Any] | None = None
     idempotent: bool | None = None
     graphql: bool = False  # a GraphQL operation: `json` is {"query", "variables"}; errors may come in a 200
+    item_errors: bool = False  # a bulk request: the caller reads per-item `userErrors`, they do not fail it
 
     @property
     def safe_to_repeat(self) -> bool:

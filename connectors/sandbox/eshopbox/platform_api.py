@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 from typing import Any
 
@@ -26,17 +27,16 @@ def platform_router(ctx: EshopboxContext) -> APIRouter:
             raise error(400, f"Invalid query parameter: {exc}") from None
         if page < 1 or not 1 <= per_page <= 100:
             raise error(400, "page must be >= 1 and perPage between 1 and 100")
-        with ctx.state.lock:
-            rows = [
-                row
-                for row in ctx.state.eshopbox.inventory.values()
-                if (after is None or parse_time(row["updatedAt"]) >= after)
-                and (before is None or parse_time(row["updatedAt"]) < before)
-            ]
-            rows = copied(sorted(rows, key=lambda row: (row["updatedAt"], row["sku"], row["warehouseId"])))
-        total_pages = math.ceil(len(rows) / per_page)
-        items = rows[(page - 1) * per_page : page * per_page]
-        return {"items": items, "page": page, "perPage": per_page, "total": len(rows), "totalPages": total_pages}
+        with ctx.state.lock:  # the rows are kept in listing order: a page is two bisects and a slice
+            rows = ctx.state.eshopbox.inventory
+            order = rows.ordered()
+            low = 0 if after is None else bisect.bisect_left(order, (after,))
+            high = len(order) if before is None else max(low, bisect.bisect_left(order, (before,)))
+            start = min(high, low + (page - 1) * per_page)
+            items = copied([rows[(sku, warehouse)] for _, sku, warehouse in order[start : min(high, start + per_page)]])
+        total = high - low
+        return {"items": items, "page": page, "perPage": per_page, "total": total,
+                "totalPages": math.ceil(total / per_page)}  # fmt: skip
 
     @router.post("/v1/webhook", status_code=201)
     async def register_webhook(request: Request) -> dict[str, Any]:

@@ -10,12 +10,18 @@ What it implements, after shopify.dev's "GraphQL Admin API rate limits":
   `errors: [{message: "Throttled", extensions: {code: "THROTTLED"}}]` and `extensions.cost` (actualQueryCost null).
   A query costing more than `graphql_max_query_cost` is refused with `MAX_COST_EXCEEDED`.
 - Errors in a 200: syntax and validation errors in `errors`, mutation validation in `userErrors`.
+- Input arrays hold at most 250 elements (shopify.dev "API limits"): a longer one is refused before anything runs
+  with `errors: [{message: "The input array size of N is greater than the maximum allowed of 250.", path:
+  [field, argument, ...], extensions: {code: "MAX_INPUT_SIZE_EXCEEDED"}}]` and no `data`, nothing spent.
+- `inventoryItems(first, after, query)` pages items by id; `query` takes `sku:VALUE` terms (a value may be quoted
+  with double quotes) joined by ` OR `, looked up in the SKU index of the state, never by a scan.
 - Auth is the shared `X-Shopify-Access-Token` gate of the simulator (401 without it).
 """
 
 from __future__ import annotations
 
 import base64
+import bisect
 import datetime as dt
 import json
 import time
@@ -25,6 +31,7 @@ from typing import Any
 import graphql
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from graphql.execution.values import get_argument_values, get_variable_values
 
 from connectors.sandbox.config import event_statuses_for
 from connectors.sandbox.shopify.context import ShopifyContext
@@ -37,6 +44,10 @@ COST_SCOPE = "graphql"  # the Throttle scope of the cost bucket, one bucket per 
 MUTATION_COST, CONNECTION_COST, OBJECT_COST = 10, 2, 1
 FREE_TYPES = {"PageInfo", "UserError", "InventorySetQuantitiesUserError"}
 MAX_PAGE = 250
+MAX_INPUT_ARRAY = 250  # elements of any input array (shopify.dev "API limits")
+QUANTITY_NAMES = (
+    "available", "committed", "damaged", "incoming", "on_hand", "quality_control", "reserved", "safety_stock",
+)  # fmt: skip
 SET_REASONS = {
     "correction", "cycle_count_available", "damaged", "movement_created", "movement_updated", "movement_received",
     "movement_canceled", "other", "promotion", "quality_control", "received", "reservation_created",
@@ -186,6 +197,20 @@ def _tokens(text: str) -> Iterable[str]:
         yield token
 
 
+def sku_search(query: str | None) -> list[list[str]] | None:
+    """`sku:A OR sku:"B 2"` -> [["A"], ["B 2"]]: groups joined by OR, each the SKUs its terms (AND) name; None when
+    some group names no SKU (it matches every item). Other fields are ignored, as Shopify ignores unknown ones."""
+    groups: list[list[str]] = [[]]
+    for token in _tokens(query or ""):
+        if token.upper() == "OR":
+            groups.append([])
+            continue
+        field, _, value = token.partition(":")
+        if field.lower() == "sku" and value:
+            groups[-1].append(value[1:-1] if len(value) > 1 and value[0] == value[-1] == '"' else value)
+    return None if any(not group for group in groups) else groups
+
+
 def order_matches(ctx: ShopifyContext, order: dict[str, Any], terms: list[tuple[str, str, str]]) -> bool:
     for field, comparator, value in terms:
         compare = COMPARATORS[comparator]
@@ -315,6 +340,45 @@ class Nodes:
             "order": lambda info: self.order(order),
         }
 
+    def location(self, location_id: int) -> dict[str, Any]:
+        found = self.ctx.state.shopify.locations.get(location_id) or {}
+        name = found.get("name") or f"Location {location_id}"
+        return {"id": gid("Location", location_id), "legacyResourceId": str(location_id), "name": name}
+
+    def inventory_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": gid("InventoryItem", item["id"]),
+            "legacyResourceId": str(item["id"]),
+            "sku": item.get("sku"),
+            "tracked": bool(item.get("tracked", True)),
+            "inventoryLevel": lambda info, locationId: self.inventory_level(item, parse_gid(locationId, "Location")),
+        }
+
+    def inventory_level(self, item: dict[str, Any], location_id: int | None) -> dict[str, Any] | None:
+        """The item's level at the location; None where it is not stocked (no level was ever set)."""
+        level = self.ctx.state.shopify.inventory_levels.get((item["id"], location_id))
+        if level is None or location_id is None:
+            return None
+        updated = _utc(self.ctx, level.get("updated_at"))
+
+        def quantities(info: Any, names: list[str]) -> list[dict[str, Any]]:
+            unknown = [name for name in names if name not in QUANTITY_NAMES]
+            if unknown:
+                raise graphql.GraphQLError(f"Invalid quantity names: {', '.join(unknown)}. "
+                                           f"Valid names are: {', '.join(QUANTITY_NAMES)}.")  # fmt: skip
+            available = level.get("available") or 0
+            amounts = {"available": available, "on_hand": available}  # nothing is committed or reserved here
+            return [{"name": name, "quantity": amounts.get(name, 0), "updatedAt": updated} for name in names]
+
+        return {
+            "id": level.get("admin_graphql_api_id")
+            or f"gid://shopify/InventoryLevel/{location_id}?inventory_item_id={item['id']}",
+            "location": self.location(location_id),
+            "item": lambda info: self.inventory_item(item),
+            "updatedAt": updated,
+            "quantities": quantities,
+        }
+
     def event(self, event: dict[str, Any]) -> dict[str, Any]:
         return {
             "id": gid("FulfillmentEvent", event["id"]),
@@ -364,6 +428,41 @@ class Root:
         if args.get("reverse"):
             matches.reverse()
         return connection([(o["id"], self.nodes.order(o)) for o in matches], args)
+
+    def inventoryItems(self, info: Any, first: int | None = None, after: str | None = None,
+                       query: str | None = None) -> dict[str, Any]:  # fmt: skip
+        """Items by ascending id; a `sku:` search reads the SKU index, a page is a bisect and a slice."""
+        if first is None:
+            raise graphql.GraphQLError("you must provide one of first or last")
+        if not 0 <= first <= MAX_PAGE:
+            raise graphql.GraphQLError(f"The maximum page size is {MAX_PAGE}, and it must not be negative")
+        items = self.ctx.state.shopify.inventory_items
+        groups = sku_search(query)
+        if groups is None:
+            ids = items.ids
+        else:
+            found: set[int] = set()
+            for group in groups:
+                matches = set(items.ids_for_sku(group[0]))
+                for sku in group[1:]:
+                    matches &= set(items.ids_for_sku(sku))
+                found |= matches
+            ids = sorted(found)
+        last_id = _after(after)
+        if last_id is not None and not isinstance(last_id, int):
+            raise graphql.GraphQLError(f"Invalid cursor for current pagination sort: {after}")
+        start = 0 if last_id is None else bisect.bisect_right(ids, last_id)
+        page = [(item_id, self.nodes.inventory_item(items[item_id])) for item_id in ids[start : start + first]]
+        return {
+            "nodes": [node for _, node in page],
+            "edges": [{"cursor": _cursor(key), "node": node} for key, node in page],
+            "pageInfo": {
+                "hasNextPage": start + len(page) < len(ids),
+                "hasPreviousPage": start > 0,
+                "startCursor": _cursor(page[0][0]) if page else None,
+                "endCursor": _cursor(page[-1][0]) if page else None,
+            },
+        }
 
     def fulfillmentCreate(self, info: Any, fulfillment: dict[str, Any], message: str | None = None) -> Any:
         groups = []
@@ -442,31 +541,27 @@ class Root:
             group_id, stamp = self.ctx.new_id(), self.ctx.ts()
         for level in levels:
             self.ctx.emit("inventory_levels/update", level)
+        items = {item: data.inventory_items[item] for item, _, _, _ in changes}
+
+        def changed(info: Any) -> list[dict[str, Any]]:  # built only when the mutation selects `changes`
+            return [
+                {
+                    "name": "available",
+                    "delta": value - before,
+                    "quantityAfterChange": value,
+                    "item": lambda info, item=item: self.nodes.inventory_item(items[item]),
+                    "location": lambda info, location=location: self.nodes.location(location),
+                }
+                for item, location, value, before in changes
+            ]
+
         return {
             "inventoryAdjustmentGroup": {
                 "id": gid("InventoryAdjustmentGroup", group_id),
                 "createdAt": _utc(self.ctx, stamp),
                 "reason": input["reason"],
                 "referenceDocumentUri": input.get("referenceDocumentUri"),
-                "changes": [
-                    {
-                        "name": "available",
-                        "delta": value - before,
-                        "quantityAfterChange": value,
-                        "item": {
-                            "id": gid("InventoryItem", item),
-                            "legacyResourceId": str(item),
-                            "sku": data.inventory_items[item]["sku"],
-                            "tracked": True,
-                        },
-                        "location": {
-                            "id": gid("Location", location),
-                            "legacyResourceId": str(location),
-                            "name": data.locations[location]["name"],
-                        },
-                    }
-                    for item, location, value, before in changes
-                ],  # fmt: skip
+                "changes": changed,
             },
             "userErrors": [],
         }
@@ -506,10 +601,14 @@ def _cost(
         value = data.get(key) if isinstance(data, dict) else None
         size = _page_size(selection, variables)
         if size is None:
-            if requested or value is not None:
+            if requested:
+                items = [None] * _listed(selection, variables)
+            elif value is not None:
                 items = value if isinstance(value, list) else [value]
-                total += sum(OBJECT_COST + _cost(selection.selection_set, field_type, variables, item, requested)
-                             for item in items)  # fmt: skip
+            else:
+                continue
+            total += sum(OBJECT_COST + _cost(selection.selection_set, field_type, variables, item, requested)
+                         for item in items)  # fmt: skip
             continue
         total += CONNECTION_COST + _connection_cost(selection, field_type, variables, value, size, requested)
     return total
@@ -548,6 +647,56 @@ def _connection_cost(
         each = [None] * size if requested else items
         total += sum(OBJECT_COST + _cost(node_selection, node_type, variables, item, requested) for item in each)
     return total
+
+
+def _listed(field: graphql.FieldNode, variables: dict[str, Any]) -> int:
+    """Objects a field without `first`/`last` is expected to return: one per element of the list it is given
+    (`quantities(names: [...])`), else one."""
+    for argument in field.arguments or ():
+        value = graphql.value_from_ast_untyped(argument.value, variables)
+        if isinstance(value, list):
+            return max(1, len(value))
+    return 1
+
+
+def oversized_inputs(
+    schema: graphql.GraphQLSchema, operation: graphql.OperationDefinitionNode, variables: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Shopify's MAX_INPUT_SIZE_EXCEEDED errors for every input array of a root field longer than 250."""
+    root = schema.mutation_type if operation.operation == graphql.OperationType.MUTATION else schema.query_type
+    coerced = get_variable_values(schema, operation.variable_definitions or [], variables)
+    if root is None or isinstance(coerced, list):  # invalid variables: execution reports them
+        return []
+    problems = []
+    for node in operation.selection_set.selections:
+        if not isinstance(node, graphql.FieldNode) or node.name.value not in root.fields:
+            continue
+        try:
+            arguments = get_argument_values(root.fields[node.name.value], node, coerced)
+        except graphql.GraphQLError:
+            continue
+        where = node.loc.source.get_location(node.loc.start) if node.loc else None
+        for path, size in _long_arrays(arguments, [node.name.value]):
+            problem: dict[str, Any] = {
+                "message": f"The input array size of {size} is greater than the maximum allowed of {MAX_INPUT_ARRAY}."
+            }
+            if where is not None:
+                problem["locations"] = [{"line": where.line, "column": where.column}]
+            problem.update(path=path, extensions={"code": "MAX_INPUT_SIZE_EXCEEDED"})
+            problems.append(problem)
+    return problems
+
+
+def _long_arrays(value: Any, path: list[str]) -> Iterable[tuple[list[str], int]]:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _long_arrays(inner, [*path, key])
+    elif isinstance(value, list):
+        if len(value) > MAX_INPUT_ARRAY:
+            yield path, len(value)
+        for index, inner in enumerate(value):
+            if isinstance(inner, dict | list):
+                yield from _long_arrays(inner, [*path, str(index)])
 
 
 def _page_size(field: graphql.FieldNode, variables: dict[str, Any]) -> int | None:
@@ -600,6 +749,9 @@ def graphql_router(ctx: ShopifyContext) -> APIRouter:
         operation = graphql.get_operation_ast(document, body.get("operationName"))
         if operation is None:
             return JSONResponse({"errors": [_error("An operation name is required when there are several")]})
+        oversized = oversized_inputs(SCHEMA, operation, variables)
+        if oversized:
+            return JSONResponse({"errors": oversized})
         requested = query_cost(SCHEMA, operation, variables)
         if requested > config.graphql_max_query_cost:
             message = f"Query cost is {requested}, which exceeds the single query max cost limit " \

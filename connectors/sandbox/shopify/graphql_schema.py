@@ -1,5 +1,6 @@
 """The subset of Shopify's GraphQL Admin API 2025-07 schema the sandbox serves: orders (Relay connections with the
-`query` search), fulfillment orders, `fulfillmentCreate`, `fulfillmentEventCreate` and `inventorySetQuantities`.
+`query` search), fulfillment orders, inventory items with their levels (`inventoryItems`, searched by `sku:`),
+`fulfillmentCreate`, `fulfillmentEventCreate` and `inventorySetQuantities`.
 Names, types and nullability follow shopify.dev's reference for 2025-07; fields the platform never reads are left
 out (a query that asks for them fails validation, as an unknown field does on Shopify)."""
 
@@ -36,7 +37,16 @@ type MailingAddress {
 }
 type Shop { name: String! myshopifyDomain: String! }
 type Location { id: ID! legacyResourceId: UnsignedInt64! name: String! }
-type InventoryItem { id: ID! legacyResourceId: UnsignedInt64! sku: String tracked: Boolean! }
+type InventoryQuantity { name: String! quantity: Int! updatedAt: DateTime }
+type InventoryLevel {
+  id: ID! location: Location! item: InventoryItem! updatedAt: DateTime!
+  quantities(names: [String!]!): [InventoryQuantity!]!
+}
+type InventoryItem {
+  id: ID! legacyResourceId: UnsignedInt64! sku: String tracked: Boolean! inventoryLevel(locationId: ID!): InventoryLevel
+}
+type InventoryItemEdge { cursor: String! node: InventoryItem! }
+type InventoryItemConnection { nodes: [InventoryItem!]! edges: [InventoryItemEdge!]! pageInfo: PageInfo! }
 
 type LineItem {
   id: ID! sku: String title: String! name: String! quantity: Int! currentQuantity: Int!
@@ -88,6 +98,7 @@ type Query {
     first: Int, after: String, last: Int, before: String, query: String, reverse: Boolean = false,
     sortKey: OrderSortKeys = ID
   ): OrderConnection!
+  inventoryItems(first: Int, after: String, query: String): InventoryItemConnection!
 }
 
 type UserError { field: [String!] message: String! }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -19,13 +20,21 @@ from connectors.spec import Catalog
 from connectors.workflows.store import apply_workflows, load_workflow_files
 
 WORKFLOWS = Path(__file__).resolve().parents[3] / "include" / "workflows"
+FIXTURE_WORKFLOWS = Path(__file__).resolve().parents[2] / "fixtures" / "workflows"
+# the stock workflow as it was on shopify@1.0.0 (REST, `sku_map`): the example of upgrading 1.x -> 2.x -> 3.x
+LEGACY_STOCK = FIXTURE_WORKFLOWS / "eshopbox_stock_to_shopify_rest.yaml"
 
 
-def apply_seed_workflows(url: str) -> dict[str, int]:
-    specs = load_workflow_files(sorted(WORKFLOWS.glob("*.yaml")), Catalog.load())
+def apply_workflow_files(url: str, paths: Iterable[Path]) -> dict[str, int]:
+    """Validate and apply workflow files to the registry at `url`; the ids of every stored workflow by key."""
+    specs = load_workflow_files(sorted(paths), Catalog.load())
     with session_scope(url) as session:
         apply_workflows(session, specs)
         return {row.key: row.id for row in session.scalars(select(Workflow))}
+
+
+def apply_seed_workflows(url: str) -> dict[str, int]:
+    return apply_workflow_files(url, WORKFLOWS.glob("*.yaml"))
 
 
 def test_migration_creates_every_table(registry_url: str) -> None:

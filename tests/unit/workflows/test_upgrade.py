@@ -13,10 +13,11 @@ from sqlalchemy import select
 from connectors.cli import main
 from connectors.registry.db import session_scope
 from connectors.registry.models import Workflow
-from tests.unit.registry.test_registry import apply_seed_workflows
+from tests.unit.registry.test_registry import LEGACY_STOCK, apply_seed_workflows, apply_workflow_files
 
 SHOPIFY_2 = Path(__file__).resolve().parents[3] / "connectors" / "apps" / "shopify" / "2.0.0.yaml"
-STOCK = "demo/eshopbox_stock_to_shopify"
+LEGACY = "eshopbox_stock_to_shopify_rest"  # the stock workflow as it was on shopify@1.0.0 (a test fixture)
+STOCK = f"demo/{LEGACY}"
 
 
 def stored(key: str) -> Workflow:
@@ -32,32 +33,34 @@ def step_inputs(key: str, step: int = 0) -> dict[str, object]:
 
 @pytest.fixture
 def seeded(sqlite_registry: str) -> None:
+    """The seed workflows and the legacy REST stock workflow."""
     apply_seed_workflows(sqlite_registry)
+    apply_workflow_files(sqlite_registry, [LEGACY_STOCK])
 
 
 def test_dry_run_shows_the_migration_and_changes_nothing(seeded: None) -> None:
-    before = stored("eshopbox_stock_to_shopify")
+    before = stored(LEGACY)
     result = CliRunner().invoke(main, ["workflows", "upgrade", STOCK, "--to", "shopify@2.0.0", "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "step set_available: shopify@1.0.0 -> shopify@2.0.0" in result.output
     assert "step set_available: input renamed available -> quantity" in result.output
-    after = stored("eshopbox_stock_to_shopify")
+    after = stored(LEGACY)
     assert (after.revision, after.definition) == (before.revision, before.definition)
 
 
 def test_upgrade_applies_the_rename_and_rollback_restores_the_pin(seeded: None) -> None:
     runner = CliRunner()
     assert runner.invoke(main, ["workflows", "upgrade", STOCK, "--to", "shopify@2.0.0"]).exit_code == 0
-    row = stored("eshopbox_stock_to_shopify")
+    row = stored(LEGACY)
     assert row.revision == 2 and row.definition["steps"][0]["app"] == "shopify@2.0.0"
-    assert step_inputs("eshopbox_stock_to_shopify") == {
+    assert step_inputs(LEGACY) == {
         "inventory_item_id": "{{ params.sku_map[trigger.sku] }}",
         "location_id": "{{ params.location_map[trigger.warehouseId] }}",
         "quantity": "{{ trigger.sellable }}",
     }
-    assert "wf.demo.eshopbox_stock_to_shopify" in runner.invoke(main, ["apps", "usage", "shopify"]).output
+    assert f"wf.demo.{LEGACY}" in runner.invoke(main, ["apps", "usage", "shopify"]).output
     assert runner.invoke(main, ["workflows", "rollback", STOCK]).exit_code == 0
-    back = stored("eshopbox_stock_to_shopify")
+    back = stored(LEGACY)
     assert back.definition["steps"][0]["app"] == "shopify@1.0.0" and "available" in step_inputs(back.key)
 
 
@@ -82,10 +85,24 @@ def test_non_migratable_change_is_refused_with_every_reason(
     assert stored("eshopbox_delivered_to_shopify_event").definition == before
 
 
+def definitions() -> dict[str, str]:
+    with session_scope() as session:
+        return {row.key: json.dumps(row.definition) for row in session.scalars(select(Workflow))}
+
+
 def test_all_workflows_on_a_version_upgrade_together(seeded: None) -> None:
+    before = definitions()
+    on_1 = {key for key, text in before.items() if "shopify@1.0.0" in text}
+    assert on_1 == {
+        "shopify_order_to_eshopbox",
+        "eshopbox_packed_to_shopify_fulfillment",
+        "eshopbox_delivered_to_shopify_event",
+        LEGACY,
+    }
     result = CliRunner().invoke(main, ["workflows", "upgrade", "--all-on", "shopify@1.0.0", "--to", "shopify@2.0.0"])
     assert result.exit_code == 0, result.output
-    with session_scope() as session:
-        pins = {row.key: json.dumps(row.definition) for row in session.scalars(select(Workflow))}
-    on_shopify = [key for key, text in pins.items() if "shopify@" in text]
-    assert len(on_shopify) == 4 and all("shopify@1.0.0" not in pins[key] for key in on_shopify)
+    after = definitions()
+    assert all("shopify@1.0.0" not in after[key] and "shopify@2.0.0" in after[key] for key in on_1)
+    assert {key: text for key, text in after.items() if key not in on_1} == {
+        key: text for key, text in before.items() if key not in on_1
+    }  # the others (the stock seed is on shopify@3.0.0) are left alone

@@ -17,6 +17,7 @@ from connectors.workflows.validation import load_workflow
 
 SEEDS = Path(__file__).resolve().parents[3] / "include" / "workflows"
 ORDER = SEEDS / "shopify_order_to_eshopbox.yaml"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "workflows"  # workflows only tests apply
 
 
 def broken(tmp_path: Path, old: str, new: str, source: Path = ORDER) -> Path:
@@ -37,6 +38,14 @@ def test_every_seed_workflow_is_valid() -> None:
     catalog = Catalog.load()
     keys = {load_workflow(path, catalog).key for path in SEEDS.glob("*.yaml")}
     assert len(keys) == len(list(SEEDS.glob("*.yaml")))
+
+
+def test_every_fixture_workflow_is_valid_and_keyed_by_its_file_name() -> None:
+    catalog = Catalog.load()
+    paths = list(FIXTURES.glob("*.yaml"))
+    keys = {load_workflow(path, catalog).key for path in paths}
+    assert keys == {path.stem for path in paths} != set()
+    assert keys.isdisjoint(path.stem for path in SEEDS.glob("*.yaml"))  # applied next to the seeds
 
 
 @pytest.mark.parametrize(
