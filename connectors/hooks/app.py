@@ -10,7 +10,7 @@ from typing import Any
 from airflow.sdk import BaseHook, Variable
 from airflow.sdk.log import mask_secret
 
-from connectors.registry.rate_budgets import database_rate_budget
+from connectors.registry.rate_budgets import database_cost_budget, database_rate_budget
 from connectors.registry.tokens import DatabaseTokenStore
 from connectors.runtime.auth import TokenSet, TokenStore
 from connectors.runtime.errors import ConfigurationError
@@ -107,5 +107,10 @@ class AppHook(BaseHook):
             self.spec, self.conn_id, connection.extra_dejson, connection.login, connection.password
         )
         return AppClient(
-            self.spec, values, self.environment(), token_store=token_store(), rate_budget=database_rate_budget
+            self.spec,
+            values,
+            self.environment(),
+            token_store=token_store(),
+            rate_budget=database_rate_budget,
+            cost_budget=database_cost_budget,  # GraphQL cost buckets shared by every task and worker, as rates are
         )

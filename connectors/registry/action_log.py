@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, select
 from sqlalchemy.orm import Session
 
-from connectors.registry.db import insert_for
+from connectors.registry.db import insert_for, upsert_many
 from connectors.registry.models import ActionLogEntry, ActionOutcome, utcnow
 
 DONE = (ActionOutcome.SUCCEEDED, ActionOutcome.FOUND, ActionOutcome.NOT_FOUND)
@@ -91,30 +91,32 @@ def done_for(connection: Connection, workflow_id: int, step_key: str, dedupe_key
 
 
 def record_steps(connection: Connection, workflow_id: int, step_key: str, steps: Sequence[LoggedStep]) -> None:
-    """`record_step` for many events of one step, in one statement."""
+    """`record_step` for many events of one step, in a few statements."""
     if not steps:
         return
-    insert = insert_for(connection.dialect.name)
     now = utcnow()
     rows = [
         {
-            "workflow_id": workflow_id, "dedupe_key": s.dedupe_key, "step_key": step_key, "attempts": 1,
-            "created_at": now, "updated_at": now, "outcome": s.outcome, "status_code": s.status_code,
-            "result": {"value": s.result}, "request": s.request, "error": s.error,
+            "workflow_id": workflow_id,
+            "dedupe_key": s.dedupe_key,
+            "step_key": step_key,
+            "attempts": 1,
+            "created_at": now,
+            "updated_at": now,
+            "outcome": s.outcome,
+            "status_code": s.status_code,
+            "result": {"value": s.result},
+            "request": s.request,
+            "error": s.error,
         }  # fmt: skip
         for s in steps
     ]
-    statement = insert(ActionLogEntry.__table__)
-    excluded = statement.excluded
-    connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=["workflow_id", "dedupe_key", "step_key"],
-            set_={
-                **{name: excluded[name] for name in ("outcome", "status_code", "result", "request", "error")},
-                "updated_at": excluded.updated_at,
-                "attempts": _a.attempts + 1,
-            },
-            where=and_(*(_a.outcome != outcome for outcome in DONE)),  # no expanding IN: this is an executemany
-        ),
-        rows,
-    )
+    upsert_many(
+        connection, ActionLogEntry.__table__, rows, ["workflow_id", "dedupe_key", "step_key"],
+        lambda excluded: {
+            **{name: excluded[name] for name in ("outcome", "status_code", "result", "request", "error")},
+            "updated_at": excluded.updated_at,
+            "attempts": _a.attempts + 1,
+        },
+        where=and_(*(_a.outcome != outcome for outcome in DONE)),  # no expanding IN: SQLite runs an executemany
+    )  # fmt: skip

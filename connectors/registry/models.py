@@ -147,12 +147,15 @@ class Drain(Base):
 
 class StoredRateBudget(Base):
     """A request-rate budget shared by every process calling one (app, connection): the theoretical
-    arrival time of the next request (GCRA), in epoch seconds."""
+    arrival time of the next request (GCRA), in epoch seconds. A GraphQL cost budget (key `<app>/<connection>/cost`)
+    also keeps the bucket's size and restore rate (points per second) the app last reported; NULL until then."""
 
     __tablename__ = "rate_budgets"
 
     key: Mapped[str] = mapped_column(String(300), primary_key=True)
     next_at: Mapped[float] = mapped_column(Float, default=0.0)
+    maximum: Mapped[float | None] = mapped_column(Float)
+    restore_rate: Mapped[float | None] = mapped_column(Float)
 
 
 class Circuit(Base):

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, select
 
-from connectors.registry.db import insert_for
+from connectors.registry.db import upsert_many
 from connectors.registry.models import PushedValue, ResolvedValue, utcnow
 
 _p = PushedValue.__table__.c
@@ -61,7 +61,6 @@ def record_pushed(
     """Identity -> the values just pushed, in one statement."""
     if not values:
         return
-    insert = insert_for(connection.dialect.name)
     now = utcnow()
     rows = [
         {"app": target.app, "connection_id": target.connection_id, "action": action, "identity": identity,
@@ -69,15 +68,10 @@ def record_pushed(
          "pushed_at": now}
         for identity, value in values.items()
     ]  # fmt: skip
-    statement = insert(PushedValue.__table__)
-    excluded = statement.excluded
-    connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=["app", "connection_id", "action", "identity"],
-            set_={name: excluded[name] for name in ("value", "workflow_id", "dedupe_key", "pushed_at")},
-        ),
-        rows,
-    )
+    upsert_many(
+        connection, PushedValue.__table__, rows, ["app", "connection_id", "action", "identity"],
+        lambda excluded: {name: excluded[name] for name in ("value", "workflow_id", "dedupe_key", "pushed_at")},
+    )  # fmt: skip
 
 
 def forget_pushed(connection: Connection, target: Target, action: str | None = None) -> int:
@@ -102,21 +96,16 @@ def resolved_values(connection: Connection, target: Target, search: str, keys: I
 def remember_resolved(connection: Connection, target: Target, search: str, values: Mapping[str, Any]) -> None:
     if not values:
         return
-    insert = insert_for(connection.dialect.name)
     now = utcnow()
     rows = [
         {"app": target.app, "connection_id": target.connection_id, "search": search, "key": key,
          "value": {"value": value}, "resolved_at": now}
         for key, value in values.items()
     ]  # fmt: skip
-    statement = insert(ResolvedValue.__table__)
-    connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=["app", "connection_id", "search", "key"],
-            set_={"value": statement.excluded.value, "resolved_at": statement.excluded.resolved_at},
-        ),
-        rows,
-    )
+    upsert_many(
+        connection, ResolvedValue.__table__, rows, ["app", "connection_id", "search", "key"],
+        lambda excluded: {"value": excluded.value, "resolved_at": excluded.resolved_at},
+    )  # fmt: skip
 
 
 def forget_resolved(connection: Connection, target: Target, search: str, keys: Sequence[str]) -> None:

@@ -12,6 +12,7 @@ loader checks templates; this module only renders.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
@@ -56,10 +57,43 @@ def _compile_url(source: str) -> Template:
         raise TemplateError(f"invalid template {source!r}: {exc.message}") from exc
 
 
+_PATH = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)*)\s*\}\}")
+_MISSING = object()
+
+
+@lru_cache(maxsize=4096)
+def _plain_path(source: str) -> tuple[str, ...] | None:
+    """`{{ trigger.sku }}` -> ("trigger", "sku"): most mappings read one field, which needs no Jinja. None when the
+    template is anything else, or names an attribute a mapping also has as a method (Jinja would return that)."""
+    match = _PATH.fullmatch(source)
+    if match is None:
+        return None
+    parts = tuple(match.group(1).split("."))
+    return None if any(hasattr(dict, part) for part in parts[1:]) else parts
+
+
+def _read_path(parts: tuple[str, ...], context: Mapping[str, Any]) -> Any:
+    value: Any = context
+    for part in parts:
+        if not isinstance(value, Mapping):
+            return _MISSING
+        value = value.get(part, _MISSING)
+        if value is _MISSING:
+            return _MISSING
+    return value
+
+
 def render_value(value: Any, context: Mapping[str, Any]) -> Any:
     """Render every string inside `value` (dicts and lists are walked) against `context`."""
     if isinstance(value, str):
-        return _render(value, _compile(value), context) if is_template(value) else value
+        if not is_template(value):
+            return value
+        path = _plain_path(value)
+        if path is not None:  # the value as Jinja would give it; anything unusual goes through Jinja for its error
+            found = _read_path(path, context)
+            if found is not _MISSING and not (isinstance(found, str) and len(found) > MAX_RENDERED_LENGTH):
+                return found
+        return _render(value, _compile(value), context)
     if isinstance(value, Mapping):
         return {key: render_value(item, context) for key, item in value.items()}
     if isinstance(value, list):

@@ -150,18 +150,79 @@ def test_backfill_pushes_a_past_windows_stock_changes(platform: Platform) -> Non
         {"sku": "ESB-TEE-RED-M", "warehouseId": "GGN", "sellable": 17, "updatedAt": at(65)},
     ]
     platform.sandbox("eshopbox", "/inventory", {"items": stock})
-    bin_dir = Path(sys.executable).parent
-    command = [str(bin_dir / "airflow"), "backfill", "create", "--dag-id", "wf.demo.eshopbox_stock_to_shopify",
-               "--from-date", start.isoformat(), "--to-date", at(120)]  # fmt: skip
-    env = {"AIRFLOW_HOME": str(platform.home), "PATH": str(bin_dir), "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
+    backfill(platform, "wf.demo.eshopbox_stock_to_shopify", start, start + dt.timedelta(minutes=120))
     levels = wait_for(
         lambda: {(lv["inventory_item_id"], lv["available"]) for lv in platform.state("shopify")["inventory_levels"]}
         >= {(44000000003, 41), (44000000001, 17)} or None,
         180, "the backfilled inventory levels", platform,
     )  # fmt: skip
     assert levels
+
+
+def backfill(platform: Platform, dag_id: str, start: dt.datetime, end: dt.datetime, *options: str) -> None:
+    """`airflow backfill create` as a user runs it, once the DAG's previous backfill has ended (one at a time);
+    returns once the backfill is created (its runs go on)."""
+    bin_dir = Path(sys.executable).parent
+    command = [str(bin_dir / "airflow"), "backfill", "create", "--dag-id", dag_id,
+               "--from-date", start.isoformat(), "--to-date", end.isoformat(), *options]  # fmt: skip
+    env = {"AIRFLOW_HOME": str(platform.home), "PATH": str(bin_dir), "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
+    outputs: list[str] = []
+
+    def created() -> bool | None:
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+        outputs.append(done.stdout + done.stderr)
+        return done.returncode == 0 or None
+
+    wait_for(created, 300, f"a backfill of {dag_id} to be created: {outputs[-1:] if outputs else ''}", platform)
+
+
+def window_run(platform: Platform, dag_id: str, start: dt.datetime, after: str | None = None) -> dict[str, Any] | None:
+    """The DAG's run for the data interval starting at `start`, once it has ended (after `after`, its end date)."""
+    for run in runs(platform, dag_id):
+        began = dt.datetime.fromisoformat(run["data_interval_start"].replace("Z", "+00:00"))
+        ended = run["state"] in ("success", "failed") and run["end_date"]
+        if began == start and ended and (after is None or run["end_date"] > after):
+            return run
+    return None
+
+
+def test_a_backfilled_window_of_5000_skus_sets_every_level_once(platform: Platform) -> None:
+    """5,000 SKUs changed in one past hour: every Shopify level as Eshopbox holds it, none dropped, no 429; the same
+    window backfilled again writes nothing."""
+    dag_id, count = "wf.demo.eshopbox_stock_to_shopify", 5000
+    start = dt.datetime(2026, 11, 3, 0, tzinfo=dt.UTC)
+    shape = {"count": count, "sku_prefix": "BULK-", "start": 0, "pad": 5}
+    platform.sandbox("shopify", "/inventory_items/bulk", {**shape, "location_ids": [65000000001]})
+    changed_at = (start + dt.timedelta(minutes=30)).isoformat()
+    body = {**shape, "warehouse_id": "GGN", "sellable": "random", "updated_at": changed_at}
+    held = platform.sandbox("eshopbox", "/inventory/bulk", body)
+    stock = held["sellable"]
+    assert len(stock) == count
+    throttled_before = platform.state("shopify")["rate_limited"]
+
+    backfill(platform, dag_id, start, start + dt.timedelta(hours=1))
+    first = wait_for(lambda: window_run(platform, dag_id, start), 900, "the backfill run", platform)
+    assert first["state"] == "success", platform.log_tail()
+    levels = platform.sandbox("shopify", "/inventory_levels", method="GET", location_id=65000000001)
+    assert {sku: levels.get(sku) for sku in stock} == stock  # every level, none dropped
+    assert platform.state("shopify")["rate_limited"] == throttled_before  # no THROTTLED answer
+    registry = create_engine(platform.registry_url)
+    pushed = text(
+        "SELECT count(*), max(a.updated_at) FROM action_log a JOIN workflows w ON w.id = a.workflow_id "
+        "WHERE w.key = 'eshopbox_stock_to_shopify' AND a.outcome = 'succeeded'"
+    )
+    with registry.connect() as connection:
+        logged, last = connection.execute(pushed).one()
+    assert logged >= count
+
+    # the same window again, as after an outage: its run is cleared and runs once more
+    backfill(platform, dag_id, start, start + dt.timedelta(hours=1), "--reprocess-behavior", "completed")
+    again = wait_for(lambda: window_run(platform, dag_id, start, after=first["end_date"]), 600, "the rerun", platform)
+    assert again["state"] == "success"
+    with registry.connect() as connection:
+        assert connection.execute(pushed).one() == (logged, last)  # nothing pushed again
+    registry.dispose()
+    assert platform.sandbox("shopify", "/inventory_levels", method="GET", location_id=65000000001) == levels
 
 
 def test_a_burst_of_200_orders_each_reaches_eshopbox_exactly_once(platform: Platform) -> None:

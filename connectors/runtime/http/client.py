@@ -32,11 +32,13 @@ from connectors.runtime.errors import (
 from connectors.runtime.http.graphql_responses import estimate_cost, find_failure, read_cost
 from connectors.runtime.http.hosts import AllowedOrigins
 from connectors.runtime.http.rate_limit import (
+    CostBudget,
+    CostBudgetFactory,
     RateBudget,
     RateBudgetFactory,
-    cost_bucket_for,
     parse_call_limit,
     process_budget,
+    process_cost_budget,
 )
 from connectors.runtime.http.request import RenderedRequest, response_body
 from connectors.runtime.http.retry import call_with_retries
@@ -84,6 +86,7 @@ class AppClient:
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rate_budget: RateBudgetFactory = process_budget,
+        cost_budget: CostBudgetFactory = process_cost_budget,
     ) -> None:
         install_log_redaction()
         self.spec, self.connection, self._sleep = spec, connection, sleep
@@ -110,7 +113,7 @@ class AppClient:
         self.bucket: RateBudget | None = rate_budget(spec, connection.connection_id) if spec.rate_limit else None
         self.graphql_url = spec.graphql.url if spec.graphql else None
         costed = spec.graphql is not None and spec.graphql.cost is not None
-        self.cost_bucket = cost_bucket_for(spec.app.key, connection.connection_id) if costed else None
+        self.cost_bucket: CostBudget | None = cost_budget(spec, connection.connection_id) if costed else None
         self._secret_query = list(getattr(spec.auth, "query", {}))
 
     def template_context(self, **extra: Any) -> dict[str, Any]:

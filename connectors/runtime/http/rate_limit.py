@@ -2,7 +2,8 @@
 
 `TokenBucket` holds the budget in this process. Several processes calling one connection at once (runs draining
 in parallel) must share one budget instead, or N processes send N times the rate: the client takes any
-`RateBudget` factory, e.g. the registry database's (`connectors.registry.rate_budgets`).
+`RateBudget` factory, e.g. the registry database's (`connectors.registry.rate_budgets`). The same holds for the
+GraphQL cost bucket: `CostBucket` is the process's, and the client takes any `CostBudget` factory.
 """
 
 from __future__ import annotations
@@ -94,6 +95,24 @@ def process_budget(spec: AppVersionSpec, connection_id: str) -> RateBudget:
     return bucket_for(spec.ref, connection_id, spec.rate_limit)
 
 
+class CostBudget(Protocol):
+    """A GraphQL calculated-query-cost budget of one (app, connection)."""
+
+    known_costs: dict[str, float]
+    """query -> the requested cost the app last reported for it: a cache, kept per process."""
+
+    def acquire(self, cost: float = 1.0) -> float:
+        """Take `cost` points (at most the bucket's size), sleeping until they are there; returns the seconds waited."""
+
+    def observe(self, maximum: float, available: float, restore_rate: float) -> None:
+        """The app's throttle status after a request: its bucket holds `maximum` points, `available` now, and
+        restores `restore_rate` points per second."""
+
+
+CostBudgetFactory = Callable[[AppVersionSpec, str], CostBudget]
+"""(app version, connection id) -> the cost budget every GraphQL request of that pair takes from."""
+
+
 class CostBucket:
     """A cost-based budget (GraphQL calculated query cost): `acquire(cost)` waits until the bucket holds `cost`
     points. Its size and restore rate are what the app last reported; until a first report it lets requests go."""
@@ -154,6 +173,11 @@ def cost_bucket_for(app_key: str, connection_id: str) -> CostBucket:
         if key not in _cost_buckets:
             _cost_buckets[key] = CostBucket()
         return _cost_buckets[key]
+
+
+def process_cost_budget(spec: AppVersionSpec, connection_id: str) -> CostBudget:
+    """The default `CostBudgetFactory`: the process-wide cost bucket."""
+    return cost_bucket_for(spec.app.key, connection_id)
 
 
 def parse_call_limit(value: str | None) -> tuple[float, float] | None:

@@ -1,5 +1,6 @@
 """The wc/v3 routes the apps use: orders (list with `modified_after` and `X-WP-Total`/`X-WP-TotalPages` paging,
-read, update, notes), products and variations (`stock_quantity`), and webhooks (created with a ping)."""
+read, update, notes), products and variations (`stock_quantity`; found by a comma-separated list of SKUs; set 100
+a request with `products/batch`), and webhooks (created with a ping)."""
 
 from __future__ import annotations
 
@@ -11,21 +12,36 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from connectors.sandbox.timestamps import now, parse_time
-from connectors.sandbox.vendor_api import json_body
+from connectors.sandbox.vendor_api import VendorError, json_body
 from connectors.sandbox.woocommerce.authentication import wc_error
 from connectors.sandbox.woocommerce.store import (
     ORDER_STATUSES,
     USER_AGENT,
     WooCommerceContext,
     invalid_id,
+    new_product,
     wc_date,
 )
 
 PRODUCT_FIELDS = ("stock_quantity", "manage_stock", "stock_status", "price", "regular_price", "name")
+BATCH_LIMIT = 100  # objects per batch request, create + update + delete (`woocommerce_rest_batch_items_limit`)
 
 
 def _invalid_param(name: str, reason: str) -> Any:
     return wc_error("rest_invalid_param", f"Invalid parameter(s): {name}", 400, params={name: reason})
+
+
+def _as_id(value: Any) -> int:
+    """PHP's `(int)` of an id as JSON gives it: a number or a numeric string, else 0."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return 0
 
 
 def _bad_body(message: str) -> Any:
@@ -141,11 +157,15 @@ def rest_router(ctx: WooCommerceContext) -> APIRouter:
 
     @router.get("/products")
     def list_products(request: Request, response: Response) -> list[dict[str, Any]]:
+        """`sku` is one SKU or a comma-separated list (the whole string counts as a SKU too, as WooCommerce has
+        it); a SKU filter also finds variations."""
         sku = request.query_params.get("sku")
+        skus = {*sku.split(","), sku} if sku else set()
         with ctx.state.lock:
-            products = [p for p in data().products.values() if p["type"] != "variation"]
-            if sku is not None:
-                products = [p for p in data().products.values() if p["sku"] in sku.split(",")]
+            if skus:
+                products = [p for p in data().products.values() if p["sku"] in skus]
+            else:
+                products = [p for p in data().products.values() if p["type"] != "variation"]
             return _paged(request, products, response)
 
     def _update_product(product: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
@@ -170,6 +190,76 @@ def rest_router(ctx: WooCommerceContext) -> APIRouter:
             answer = _update_product(product, body)
         ctx.emit("product.updated", answer)
         return answer
+
+    @router.post("/products/batch")
+    async def batch_products(request: Request) -> dict[str, Any]:
+        """`{"create": [product], "update": [{"id", ...}], "delete": [id]}`, at most `BATCH_LIMIT` objects in all
+        (else 413 `woocommerce_rest_request_entity_too_large`, nothing applied). Not atomic: each object is
+        created, updated or deleted on its own and the answer lists, per array sent, the product or
+        `{"id", "error": {"code", "message", "data"}}` in the order sent. Updates take any product id,
+        variations too (the products controller loads any product object)."""
+        body = await json_body(request, _bad_body)
+        if not isinstance(body, dict):
+            raise _bad_body("request body is not a JSON object")
+        batch = {name: body.get(name) or [] for name in ("create", "update", "delete")}
+        for name, entries in batch.items():
+            if not isinstance(entries, list):
+                raise _invalid_param(name, f"{name} is not of type array.")
+        if sum(len(entries) for entries in batch.values()) > BATCH_LIMIT:
+            raise wc_error(
+                "woocommerce_rest_request_entity_too_large",
+                f"Unable to accept more than {BATCH_LIMIT} items for this request.",
+                413,
+            )
+        answer: dict[str, list[Any]] = {}
+        updated: list[dict[str, Any]] = []
+        with ctx.state.lock:
+            for entry in batch["create"]:
+                answer.setdefault("create", []).append(_batch_create(entry))
+            for entry in batch["update"]:
+                result = _batch_update(entry)
+                answer.setdefault("update", []).append(result)
+                if "error" not in result and result["type"] != "variation":
+                    updated.append(result)
+            for entry in batch["delete"]:
+                product_id = _as_id(entry)
+                if product_id == 0:
+                    continue  # WooCommerce skips what is not an id
+                product = data().products.pop(product_id, None)
+                result = copy.deepcopy(product) if product else _item_error(product_id, invalid_id("product"))
+                answer.setdefault("delete", []).append(result)
+        for product in updated:
+            ctx.emit("product.updated", product)
+        return answer
+
+    def _item_error(product_id: Any, error: Any) -> dict[str, Any]:
+        return {"id": product_id, "error": error.body}
+
+    def _batch_create(entry: Any) -> dict[str, Any]:
+        if not isinstance(entry, dict):
+            return _item_error(0, _bad_body("a product must be an object"))
+        if entry.get("id"):
+            return _item_error(0, wc_error("woocommerce_rest_product_exists", "Cannot create existing product.", 400))
+        sku = str(entry.get("sku") or "")
+        if sku and any(p["sku"] == sku for p in data().products.values()):
+            error = wc_error("product_invalid_sku", "Invalid or duplicated SKU.", 400)
+            return _item_error(0, error)
+        fields = {name: entry[name] for name in PRODUCT_FIELDS if name in entry}
+        quantity = fields.get("stock_quantity")
+        if quantity is not None and (not isinstance(quantity, int) or isinstance(quantity, bool)):
+            return _item_error(0, _invalid_param("stock_quantity", "stock_quantity is not of type integer."))
+        return copy.deepcopy(new_product(ctx, sku, **fields))
+
+    def _batch_update(entry: Any) -> dict[str, Any]:
+        product_id = _as_id(entry.get("id") if isinstance(entry, dict) else None)
+        product = data().products.get(product_id) if product_id else None
+        if product is None or not isinstance(entry, dict):
+            error = wc_error("woocommerce_rest_product_invalid_id", "Invalid ID.", 400)  # update_item: 400
+            return _item_error(entry.get("id") if isinstance(entry, dict) else None, error)
+        try:
+            return _update_product(product, entry)
+        except VendorError as refused:
+            return _item_error(product_id, refused)
 
     @router.put("/products/{product_id}/variations/{variation_id}")
     async def update_variation(product_id: int, variation_id: int, request: Request) -> dict[str, Any]:

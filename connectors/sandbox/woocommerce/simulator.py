@@ -3,6 +3,7 @@
 error bodies. WooCommerce core enforces no request-rate limit, so neither does the sandbox.
 
 Control API (`/_sandbox`): `GET /state`, `POST /reset`, `POST /orders` (a shopper's order: emits `order.created`),
+`POST /products/bulk` (many products with SKUs at once), `GET /stock` (SKU -> stock_quantity),
 `POST /redeliver/{delivery id}`.
 """
 
@@ -23,15 +24,20 @@ from connectors.sandbox.state import SandboxState
 from connectors.sandbox.vendor_api import VendorError, install_error_handlers, json_body, wants_wait
 from connectors.sandbox.woocommerce.authentication import WooCommerceAuthenticator, wc_error
 from connectors.sandbox.woocommerce.rest import rest_router
-from connectors.sandbox.woocommerce.store import WooCommerceContext, create_order, seed_demo_data
+from connectors.sandbox.woocommerce.store import WooCommerceContext, create_order, new_product, seed_demo_data
 
 API_PREFIX = "/wp-json/wc/v3"
+MAX_BULK = 1_000_000  # products one control call may seed
 _NOT_ALLOWED = {  # the permission check's answer to a request without credentials
     "GET": ("woocommerce_rest_cannot_view", "Sorry, you cannot list resources."),
     "POST": ("woocommerce_rest_cannot_create", "Sorry, you are not allowed to create resources."),
     "PUT": ("woocommerce_rest_cannot_edit", "Sorry, you are not allowed to edit this resource."),
     "DELETE": ("woocommerce_rest_cannot_delete", "Sorry, you are not allowed to delete this resource."),
 }
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _shape(status: int, detail: str) -> dict[str, Any]:
@@ -101,6 +107,39 @@ def control_router(ctx: WooCommerceContext) -> APIRouter:
         if wants_wait(request):
             await settle(deliveries)
         return {"order": order, "deliveries": [d.id for d in deliveries]}
+
+    @router.post("/products/bulk", status_code=201)
+    async def seed_products_bulk(request: Request) -> dict[str, Any]:
+        """Many simple products at once, stock managed. Body: {"count": N, "sku_prefix"?: "SKU-", "start"?: 1,
+        "pad"?: 0, "stock_quantity"?: 0}; SKUs are `f"{sku_prefix}{n:0{pad}d}"` for n from `start`. No webhooks.
+        Answers {"count", "product_ids": [ids in SKU order]}."""
+        spec = await json_body(request, bad, optional=True)
+        spec = spec if isinstance(spec, dict) else {}
+        count, start, pad = spec.get("count"), spec.get("start", 1), spec.get("pad", 0)
+        quantity, prefix = spec.get("stock_quantity", 0), str(spec.get("sku_prefix", "SKU-"))
+        if not (_count(count) and _count(start) and _count(pad)) or count > MAX_BULK:
+            raise bad(f"count (0..{MAX_BULK}), start and pad must be non-negative integers")
+        if not isinstance(quantity, int) or isinstance(quantity, bool):
+            raise bad("stock_quantity must be an integer")
+        with ctx.state.lock:
+            known = {p["sku"] for p in ctx.state.woocommerce.products.values()}
+            skus = [f"{prefix}{n:0{pad}d}" for n in range(start, start + count)]
+            if known.intersection(skus):
+                raise bad(f"SKUs already exist: {sorted(known.intersection(skus))[:5]}")
+            ids = [new_product(ctx, sku, manage_stock=True, stock_quantity=quantity)["id"] for sku in skus]
+        return {"count": len(ids), "product_ids": ids}
+
+    @router.get("/stock")
+    def stock(request: Request) -> dict[str, Any]:
+        """SKU -> stock_quantity of every product and variation (`?sku_prefix=` narrows), without the rest of
+        the state."""
+        prefix = request.query_params.get("sku_prefix", "")
+        with ctx.state.lock:
+            return {
+                p["sku"]: p["stock_quantity"]
+                for p in ctx.state.woocommerce.products.values()
+                if p["sku"] and p["sku"].startswith(prefix)
+            }
 
     @router.post("/redeliver/{delivery_id}")
     async def redeliver(delivery_id: str, request: Request) -> dict[str, Any]:

@@ -134,15 +134,23 @@ def seed_demo_data(state: SandboxState) -> None:
         }
 
 
+def new_product(ctx: WooCommerceContext, sku: str, name: str | None = None, **fields: Any) -> dict[str, Any]:
+    """A simple product, stock not managed unless `fields` say so; call with the lock held."""
+    product_id, stamp = ctx.new_id(), wc_date(now())
+    product = {"id": product_id, "name": name or sku, "sku": sku, "type": "simple", "parent_id": 0, "price": "499.00"}
+    product.update(manage_stock=False, stock_quantity=None, stock_status="instock")
+    product.update(fields, date_modified=stamp, date_modified_gmt=stamp)
+    if product["manage_stock"] and product["stock_quantity"] is not None:
+        product["stock_status"] = "instock" if product["stock_quantity"] > 0 else "outofstock"
+    ctx.state.woocommerce.products[product_id] = product
+    return product
+
+
 def _product_for_sku(ctx: WooCommerceContext, sku: str) -> dict[str, Any]:
     for product in ctx.state.woocommerce.products.values():
         if product["sku"] == sku:
             return product
-    product_id = ctx.new_id()
-    product = {"id": product_id, "name": sku, "sku": sku, "type": "simple", "parent_id": 0, "price": "499.00"}
-    product.update(manage_stock=False, stock_quantity=None, stock_status="instock")
-    ctx.state.woocommerce.products[product_id] = product
-    return product
+    return new_product(ctx, sku)
 
 
 def create_order(ctx: WooCommerceContext, spec: dict[str, Any]) -> dict[str, Any]:

@@ -164,13 +164,17 @@ def test_migration_0003_keeps_the_inbox_and_the_action_log(registry_url: str) ->
         workflow = connection.execute(text("SELECT min(id) FROM workflows")).scalar_one()
         for key, status in [("a", "triggered"), ("b", "succeeded"), ("c", "running"), ("d", "failed")]:
             connection.execute(
-                text("INSERT INTO events (workflow_id, dedupe_key, payload, headers, received_at, status, "
-                     "updated_at) VALUES (:w, :k, :p, '{}', :t, :s, :t)"),  # fmt: skip
+                text(
+                    "INSERT INTO events (workflow_id, dedupe_key, payload, headers, received_at, status, "
+                    "updated_at) VALUES (:w, :k, :p, '{}', :t, :s, :t)"
+                ),  # fmt: skip
                 {"w": workflow, "k": key, "p": b"{}", "t": "2026-11-30 10:00:00", "s": status},
             )
         connection.execute(
-            text("INSERT INTO action_log (workflow_id, event_key, step_key, outcome, attempts, created_at, "
-                 "updated_at) VALUES (:w, 'b', 'create_order', 'failed', 1, :t, :t)"),  # fmt: skip
+            text(
+                "INSERT INTO action_log (workflow_id, event_key, step_key, outcome, attempts, created_at, "
+                "updated_at) VALUES (:w, 'b', 'create_order', 'failed', 1, :t, :t)"
+            ),  # fmt: skip
             {"w": workflow, "t": "2026-11-30 10:00:00"},
         )
     migrate(registry_url)
