@@ -155,7 +155,11 @@ def push_batch(run: BulkBatch, ready: Sequence[tuple[ClaimedEvent, Any]]) -> Giv
                 stale.append(item)
             else:
                 finished.append(_item_failed(item, outcome))
-        queue += _re_resolve(run, client, action, target, stale, finished)
+        try:
+            queue += _re_resolve(run, client, action, target, stale, finished)
+        except IntegrationError as exc:  # searching again failed: those items end with both reasons
+            finished += [_failed(item.event, f"the app no longer knows its id, and searching again failed: "
+                                             f"{type(exc).__name__}: {exc}") for item in stale]  # fmt: skip
         run.totals.requests += call.requests
         _save(run, step, target, finished, pushed)
         _progress(step, len(chunk), call.requests, run.totals)

@@ -35,13 +35,14 @@ def _getter(path: str) -> Callable[[Any], Any]:
 
 
 def store_polled_records(
-    workflow_id: int, trigger: PollingTriggerSpec, records: Iterable[dict[str, Any]]
+    workflow_id: int, trigger: PollingTriggerSpec, records: Iterable[dict[str, Any]], key_suffix: str = ""
 ) -> list[tuple[int, dict[str, Any]]]:
     """Store each record as an event (deduped); (event id, record) of this window's events that still need work,
     by event id. The inserts return the new events' ids, so only records stored by an earlier window are looked
-    up (in chunks): a window of 100,000 records is a few dozen statements."""
+    up (in chunks): a window of 100,000 records is a few dozen statements. `key_suffix` makes every record a new
+    event (a reconciliation run takes records other runs finished)."""
     key_of = _key_of(trigger)
-    keyed = {key_of(record): record for record in records}
+    keyed = {key_of(record) + key_suffix: record for record in records}
     events = [NewEvent(workflow_id, key, _payload(record).encode()) for key, record in keyed.items()]
     with session_scope() as session:
         pending = store_pending_events(session.connection(), events)

@@ -180,6 +180,35 @@ def test_polling_run_pushes_the_windows_stock_changes_and_keeps_bad_rows_aside(
     ]
 
 
+def test_reconciliation_runs_push_again_what_was_changed_by_hand_and_full_takes_every_sku(
+    sandbox: Sandbox, demo: dict[str, int]
+) -> None:
+    dag_id, window_start = "wf.demo.eshopbox_stock_to_shopify", dt.datetime(2026, 11, 21, 10, tzinfo=dt.UTC)
+    sandbox.control("eshopbox", "/inventory", {"items": [
+        {"sku": "ESB-TEE-RED-M", "warehouseId": "GGN", "sellable": 6,
+         "updatedAt": (window_start + dt.timedelta(minutes=5)).isoformat()},
+        {"sku": "ESB-MUG-WHITE", "warehouseId": "GGN", "sellable": 8,
+         "updatedAt": (window_start - dt.timedelta(days=3)).isoformat()},  # changed long before the window
+    ]})  # fmt: skip
+
+    def levels() -> dict[str, int]:
+        return sandbox.control("shopify", "/inventory_levels?location_id=65000000001", method="GET")
+
+    logical_date = window_start + dt.timedelta(hours=1)
+    assert run(dag_id, logical_date=logical_date).state == "success"
+    assert levels()["ESB-TEE-RED-M"] == 6 and levels().get("ESB-MUG-WHITE") != 8
+    with sandbox.state.lock:  # someone sets the level in Shopify by hand
+        for level in sandbox.state.shopify.inventory_levels.values():
+            level["available"] = 0
+    assert run(dag_id, logical_date=logical_date).state == "success"
+    assert levels()["ESB-TEE-RED-M"] == 0  # the window again: its records were done, nothing is sent
+
+    assert run(dag_id, logical_date=logical_date, run_conf={"reconcile": True}).state == "success"
+    assert levels()["ESB-TEE-RED-M"] == 6 and levels().get("ESB-MUG-WHITE", 0) == 0
+    assert run(dag_id, logical_date=logical_date, run_conf={"reconcile": "full"}).state == "success"
+    assert levels()["ESB-TEE-RED-M"] == 6 and levels()["ESB-MUG-WHITE"] == 8
+
+
 def test_secrets_stay_out_of_task_logs_xcoms_and_databases(
     sandbox: Sandbox, demo: dict[str, int], sqlite_registry: str, capfd: pytest.CaptureFixture[str]
 ) -> None:
