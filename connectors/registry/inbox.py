@@ -75,6 +75,15 @@ def _insert_ignoring_duplicates(dialect: str) -> Any:
     )
 
 
+def _new_rows(events: Iterable[NewEvent], now: dt.datetime) -> list[dict[str, Any]]:
+    """Rows of the events table for events just received."""
+    return [
+        {"workflow_id": e.workflow_id, "dedupe_key": e.dedupe_key, "payload": e.payload, "headers": e.headers,
+         "status": EventStatus.RECEIVED, "attempts": 0, "received_at": now, "updated_at": now}
+        for e in events
+    ]  # fmt: skip
+
+
 def store_events(connection: Connection, events: Sequence[NewEvent]) -> list[StoredEvent]:
     """Insert each event unless (workflow, dedupe key) exists; a second delivery returns the first event's id.
 
@@ -82,20 +91,7 @@ def store_events(connection: Connection, events: Sequence[NewEvent]) -> list[Sto
     that existed already: a couple of round trips per batch, whatever its size."""
     if not events:
         return []
-    now = utcnow()
-    rows = [
-        {
-            "workflow_id": event.workflow_id,
-            "dedupe_key": event.dedupe_key,
-            "payload": event.payload,
-            "headers": event.headers,
-            "status": EventStatus.RECEIVED,
-            "attempts": 0,
-            "received_at": now,
-            "updated_at": now,
-        }
-        for event in events
-    ]
+    rows = _new_rows(events, utcnow())
     statement = _insert_ignoring_duplicates(connection.dialect.name)
     inserted = {(wf, key): event_id for event_id, wf, key in connection.execute(statement, rows)}
     missing = {(e.workflow_id, e.dedupe_key) for e in events} - inserted.keys()
@@ -141,20 +137,7 @@ def store_pending_events(connection: Connection, events: Sequence[NewEvent]) -> 
     statement = _insert_ignoring_duplicates(connection.dialect.name)
     pending: dict[tuple[int, str], int] = {}
     for chunk in _chunks(firsts):
-        now = utcnow()
-        rows = [
-            {
-                "workflow_id": e.workflow_id,
-                "dedupe_key": e.dedupe_key,
-                "payload": e.payload,
-                "headers": e.headers,
-                "status": EventStatus.RECEIVED,
-                "attempts": 0,
-                "received_at": now,
-                "updated_at": now,
-            }
-            for e in chunk
-        ]
+        rows = _new_rows(chunk, utcnow())
         pending.update(((wf, key), event_id) for event_id, wf, key in connection.execute(statement, rows))
     earlier: dict[int, list[str]] = {}
     for e in firsts:

@@ -30,6 +30,18 @@ from connectors.runtime.http.rate_limit import (
 from connectors.spec.app_version import AppVersionSpec
 
 
+def _create_row(engine: Engine, key: str) -> None:
+    """The budget's row, if no process made it yet."""
+    insert = insert_for(engine.dialect.name)
+    with engine.connect() as connection:
+        connection.execute(
+            insert(StoredRateBudget.__table__)
+            .values(key=key, next_at=0.0)
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        connection.commit()  # a no-op in autocommit
+
+
 class DatabaseRateBudget:
     def __init__(
         self,
@@ -50,14 +62,7 @@ class DatabaseRateBudget:
             " RETURNING next_at"
         )
         self._push_back = text(f"UPDATE rate_budgets SET next_at = {greatest}(next_at, :floor) WHERE key = :key")
-        insert = insert_for(engine.dialect.name)
-        with engine.connect() as connection:
-            connection.execute(
-                insert(StoredRateBudget.__table__)
-                .values(key=key, next_at=0.0)
-                .on_conflict_do_nothing(index_elements=["key"])
-            )
-            connection.commit()  # a no-op in autocommit
+        _create_row(engine, key)
 
     def acquire(self) -> float:
         now = self.clock()
@@ -130,14 +135,7 @@ class DatabaseCostBudget:
             "UPDATE rate_budgets SET maximum = :maximum, restore_rate = :restore_rate,"
             f" next_at = {greatest}(next_at, :floor) WHERE key = :key"
         )
-        insert = insert_for(engine.dialect.name)
-        with engine.connect() as connection:
-            connection.execute(
-                insert(StoredRateBudget.__table__)
-                .values(key=key, next_at=0.0)
-                .on_conflict_do_nothing(index_elements=["key"])
-            )
-            connection.commit()  # a no-op in autocommit
+        _create_row(engine, key)
 
     def acquire(self, cost: float = 1.0) -> float:
         """Take `cost` points (at most the bucket's size), sleeping until they are there; returns the seconds waited."""

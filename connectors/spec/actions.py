@@ -25,13 +25,33 @@ class IdempotencyKeySpec(SpecModel):
     header: str = Field(description="Request header that carries the key.")
 
 
+class ResultFailedWhenSpec(SpecModel):
+    """An item failed when a value inside its result is one of `values` (Flipkart's `status: FAILURE`); its
+    error is the messages of the errors at `errors` (each message at `error_message`, its code at `error_code`)."""
+
+    path: str = Field(description="Dotted path, inside one result, to the value saying how the item ended.")
+    values: list[Any] = Field(min_length=1, description="Values meaning the item failed (any other: applied).")
+    errors: list[str] = Field(
+        default_factory=lambda: ["errors"],
+        description="Dotted paths, inside one result, to its errors (a list or one), joined as the item's error.",
+    )
+
+
 class BulkSpec(SpecModel):
-    """The action takes many items in one request (Shopify `inventorySetQuantities`, WooCommerce `products/batch`):
-    `inputs` describe one item, `item` is what one item puts in the request, and the request's templates see
-    `items`, the list of rendered items. Each item ends on its own: the answer says which items failed."""
+    """The action takes many items in one request (Shopify `inventorySetQuantities`, WooCommerce `products/batch`,
+    Flipkart `listings/v3/update/inventory`): `inputs` describe one item, `item` is what one item puts in the
+    request, and the request's templates see `items`: the list of rendered items, or with `keyed_by` an object
+    {key: rendered item}. Each item ends on its own: the answer says which items failed."""
 
     max_items: int = Field(ge=1, le=10_000, description="Most items one request may carry.")
     item: Any = Field(description="One item as the request carries it; templates see `inputs` of that item.")
+    keyed_by: str | None = Field(
+        default=None,
+        description=(
+            "Template rendered per item with its `inputs` (e.g. `{{ inputs.sku }}`): `items` is then an object "
+            "{key: item} and `results` an object keyed the same way. Items sharing a key go in successive requests."
+        ),
+    )
     errors: str | None = Field(
         default=None, description="Dotted path to a list of per-item errors in the answer (e.g. `userErrors`)."
     )
@@ -41,10 +61,17 @@ class BulkSpec(SpecModel):
     error_code: str | None = Field(default=None, description="Dotted path, inside one error, to its code.")
     error_message: str = Field(default="message", description="Dotted path, inside one error, to its message.")
     results: str | None = Field(
-        default=None, description="Dotted path to per-item results, in the order the items were sent."
+        default=None,
+        description=(
+            "Dotted path to per-item results ('' = the root): a list in the order the items were sent, or with "
+            "`keyed_by` an object keyed like `items` (an item without a result there failed)."
+        ),
     )
     result_error: str | None = Field(
         default=None, description="Dotted path, inside one result, to its error: present means that item failed."
+    )
+    result_failed_when: ResultFailedWhenSpec | None = Field(
+        default=None, description="A value inside one result meaning that item failed (e.g. `status: FAILURE`)."
     )
     atomic: bool = Field(
         default=False,
@@ -53,10 +80,20 @@ class BulkSpec(SpecModel):
 
     @model_validator(mode="after")
     def _errors_name_items(self) -> BulkSpec:
+        if self.keyed_by is not None and (self.errors or self.error_index):
+            raise ValueError(
+                "'keyed_by' finds each item's result by its key: 'errors' and 'error_index' name items by their "
+                "position in a list and cannot be used with it (use 'results' with 'result_error' or "
+                "'result_failed_when')"
+            )
+        if self.keyed_by is not None and not self.keyed_by.strip():
+            raise ValueError("'keyed_by' is empty: give a template such as '{{ inputs.sku }}'")
         if self.errors and not self.error_index:
             raise ValueError("'errors' needs 'error_index': the path, inside one error, to the item's index")
-        if self.result_error and not self.results:
+        if self.result_error and self.results is None:
             raise ValueError("'result_error' needs 'results': the path to the per-item results")
+        if self.result_failed_when and self.results is None:
+            raise ValueError("'result_failed_when' needs 'results': the path to the per-item results")
         return self
 
 

@@ -41,6 +41,7 @@ def check_references(spec: AppVersionSpec) -> list[tuple[Path, str]]:
             items_scope: Scope = {**with_auth, "items": None}
             problems += check_template_names(("actions", key, "request"), _request(action.request), items_scope)
             problems += check_template_names(("actions", key, "bulk", "item"), action.bulk.item, scope)
+            problems += check_template_names(("actions", key, "bulk", "keyed_by"), action.bulk.keyed_by, scope)
         problems += _check_search_first(spec, key)
         problems += _check_bulk_inputs(spec, key)
     problems += _check_deprecation(spec)

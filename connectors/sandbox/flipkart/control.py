@@ -1,6 +1,7 @@
 """Flipkart sandbox control API (`/flipkart/_sandbox/...`): inspect and reset state, create shipments as a buyer's
-order would (APPROVED, notifying `shipment_created`), move them along (SHIPPED, DELIVERED, CANCELLED), seed listings,
-set the notification URL (Flipkart onboards it by e-mail), expire tokens, and redeliver notifications."""
+order would (APPROVED, notifying `shipment_created`), move them along (SHIPPED, DELIVERED, CANCELLED), seed and read
+back listings (many at once), set the notification URL (Flipkart onboards it by e-mail), expire tokens, and redeliver
+notifications."""
 
 from __future__ import annotations
 
@@ -35,6 +36,16 @@ def seed_listings(location_id: str) -> Any:
             state.flipkart.listings[sku] = {"sku": sku, "product_id": product_id, "locations": locations}
 
     return seed
+
+
+def _listing(row: dict[str, Any], location_id: str) -> dict[str, Any]:
+    """A listing as the sandbox keeps it: {sku, product_id, locations: [{id, status, inventory}]}."""
+    locations = row.get("locations") or [{"id": location_id, "inventory": 0}]
+    return {
+        "sku": str(row["sku"]), "product_id": str(row["product_id"]),
+        "locations": [{"id": str(loc["id"]), "status": str(loc.get("status", "ENABLED")),
+                       "inventory": int(loc.get("inventory", 0))} for loc in locations],
+    }  # fmt: skip
 
 
 def new_shipment(ctx: FlipkartContext, spec: dict[str, Any]) -> dict[str, Any]:
@@ -107,6 +118,41 @@ def control_router(ctx: FlipkartContext) -> APIRouter:
         with ctx.state.lock:
             ctx.state.flipkart.webhook_url = str(body["url"]) if body.get("url") else None
             return {"webhook_url": ctx.state.flipkart.webhook_url}
+
+    @router.post("/listings")
+    async def seed(request: Request) -> dict[str, Any]:
+        """Add or replace listings, many at once. Body: {"listings": [{sku, product_id, locations: [{id, inventory,
+        status}]}]} and/or {"count": N, "prefix": "FK-SKU-", "inventory": 0, "location_id": ...} for N generated
+        listings `<prefix>00001`... (product id `FSN<prefix>00001`) at one location (default: the config's)."""
+        body = await json_body(request, _bad)
+        try:
+            listings = [_listing(row, ctx.config.location_id) for row in body.get("listings") or []]
+            count = int(body.get("count") or 0)
+            if not 0 <= count <= 100_000:
+                raise ValueError("count must be between 0 and 100000")
+            prefix, inventory = str(body.get("prefix") or "FK-SKU-"), int(body.get("inventory") or 0)
+            location_id = str(body.get("location_id") or ctx.config.location_id)
+            for number in range(1, count + 1):
+                sku = f"{prefix}{number:05d}"
+                at = [{"id": location_id, "inventory": inventory}]
+                row = {"sku": sku, "product_id": f"FSN{sku}", "locations": at}
+                listings.append(_listing(row, location_id))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise _bad(f"invalid listings: {exc}") from None
+        with ctx.state.lock:
+            for listing in listings:
+                ctx.state.flipkart.listings[listing["sku"]] = listing
+            total = len(ctx.state.flipkart.listings)
+        return {"seeded": len(listings), "listings": total}
+
+    @router.get("/listings")
+    def listings(request: Request) -> dict[str, Any]:
+        """Read back listings keyed by SKU: all, or `?sku=A,B` (unknown SKUs are left out)."""
+        wanted = [sku for sku in request.query_params.get("sku", "").split(",") if sku]
+        with ctx.state.lock:
+            known = ctx.state.flipkart.listings
+            chosen = {sku: known[sku] for sku in wanted if sku in known} if wanted else known
+            return {"listings": copy.deepcopy(chosen)}
 
     @router.post("/expire_tokens")
     def expire_tokens() -> dict[str, Any]:

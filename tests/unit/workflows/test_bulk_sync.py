@@ -3,45 +3,23 @@ SKUs in Shopify and remembers them, sends only what changed, and ends each event
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from pathlib import Path
-from typing import Any
 
 import pytest
-import requests
 from sqlalchemy import select
 
 from connectors.registry.db import get_engine, session_scope
-from connectors.registry.inbox import NewEvent, store_events
 from connectors.registry.models import ActionLogEntry, Circuit, EventStatus, ResolvedValue
 from connectors.registry.sync_state import Target, remember_resolved
 from connectors.runtime.http.client import AppClient, ConnectionValues
 from connectors.runtime.http.rate_limit import CostBucket
 from connectors.spec import Catalog
-from connectors.workflows.drain import DrainSettings, DrainSummary, drain_workflow
 from connectors.workflows.engine import ClientFactory
-from connectors.workflows.store import apply_workflows
-from connectors.workflows.validation import load_workflow
 from tests.unit.sandbox.fixtures import SHOPIFY_SECRET, SHOPIFY_TOKEN, Sandbox
 from tests.unit.workflows.drain_fixtures import statuses
+from tests.unit.workflows.stock_sync import CountingSession, apply_seed, deliver_stock, drain
 
-SEED = Path(__file__).resolve().parents[3] / "include" / "workflows" / "eshopbox_stock_to_shopify.yaml"
 LOCATION = 65_000_000_001
-
-
-class CountingSession(requests.Session):
-    """Counts the GraphQL operations sent, by name."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.trust_env = False
-        self.operations: Counter[str] = Counter()
-
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        query = (kwargs.get("json") or {}).get("query", "")
-        self.operations[query.split("(")[0].split()[-1] if query else url] += 1
-        return super().request(method, url, *args, **kwargs)
 
 
 @pytest.fixture
@@ -67,13 +45,7 @@ def clients(sandbox: Sandbox, session: CountingSession) -> ClientFactory:
 
 @pytest.fixture
 def workflow(registry: str) -> int:
-    spec = load_workflow(SEED, Catalog.load())
-    with session_scope(registry) as db:
-        apply_workflows(db, [spec])
-    with session_scope(registry) as db:
-        from connectors.registry.models import Workflow
-
-        return db.scalars(select(Workflow.id).where(Workflow.key == spec.key)).one()
+    return apply_seed(registry, "eshopbox_stock_to_shopify")
 
 
 def seed_items(sandbox: Sandbox, count: int) -> list[str]:
@@ -86,21 +58,6 @@ def seed_items(sandbox: Sandbox, count: int) -> list[str]:
 def shopify_levels(sandbox: Sandbox) -> dict[str, int]:
     """SKU -> available at the location, as the sandbox holds it."""
     return sandbox.control("shopify", f"/inventory_levels?location_id={LOCATION}", method="GET")
-
-
-def deliver_stock(registry: str, workflow: int, stock: dict[str, Any], stamp: str) -> list[int]:
-    """Stock rows as the poll stores them (one event per SKU version); their event ids in SKU order."""
-    events = [
-        NewEvent(workflow, f"{sku}|GGN|{stamp}",
-                 json.dumps({"sku": sku, "warehouseId": "GGN", "sellable": quantity, "updatedAt": stamp}).encode())
-        for sku, quantity in stock.items()
-    ]  # fmt: skip
-    with get_engine(registry).begin() as connection:
-        return [stored.event_id for stored in store_events(connection, events)]
-
-
-def drain(registry: str, workflow: int, clients: ClientFactory, run: str, **settings: Any) -> DrainSummary:
-    return drain_workflow(workflow, run, clients, DrainSettings(**settings), url=registry)
 
 
 def test_levels_go_250_a_request_and_skus_are_found_once(

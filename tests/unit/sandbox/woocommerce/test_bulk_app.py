@@ -7,7 +7,6 @@ from collections import Counter
 from typing import Any
 
 import pytest
-import requests
 
 from connectors.runtime.bulk import item_values, resolve_keys, run_bulk_action
 from connectors.runtime.errors import ConfigurationError
@@ -16,24 +15,12 @@ from connectors.spec import Catalog
 from tests.unit.sandbox.fixtures import Sandbox
 from tests.unit.sandbox.woocommerce.api import CONSUMER_KEY, CONSUMER_SECRET, store_url
 from tests.unit.sandbox.woocommerce.test_batch import UNKNOWN, seed, stock
-
-
-class CountingSession(requests.Session):
-    """Counts requests by method and path."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.trust_env = False
-        self.calls: Counter[str] = Counter()
-
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        self.calls[f"{method} {url.split('/wp-json/wc/v3')[-1].split('?')[0]}"] += 1
-        return super().request(method, url, *args, **kwargs)
+from tests.unit.workflows.stock_sync import CountingSession
 
 
 @pytest.fixture
 def session() -> CountingSession:
-    return CountingSession()
+    return CountingSession("/wp-json/wc/v3")
 
 
 @pytest.fixture

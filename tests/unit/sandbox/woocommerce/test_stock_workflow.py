@@ -4,35 +4,29 @@ or a stale id fails or is searched again on its own, and other warehouses' rows 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from connectors.registry.db import get_engine, session_scope
-from connectors.registry.inbox import NewEvent, store_events
-from connectors.registry.models import EventStatus, ResolvedValue, Workflow
+from connectors.registry.models import EventStatus, ResolvedValue
 from connectors.registry.sync_state import Target, remember_resolved
 from connectors.runtime.http.client import AppClient, ConnectionValues
 from connectors.spec import Catalog
-from connectors.workflows.drain import DrainSettings, DrainSummary, drain_workflow
 from connectors.workflows.engine import ClientFactory
-from connectors.workflows.store import apply_workflows
-from connectors.workflows.validation import load_workflow
 from tests.unit.sandbox.fixtures import Sandbox
 from tests.unit.sandbox.woocommerce.api import CONSUMER_KEY, CONSUMER_SECRET, store_url
 from tests.unit.sandbox.woocommerce.test_batch import seed, stock
-from tests.unit.sandbox.woocommerce.test_bulk_app import CountingSession
 from tests.unit.workflows.drain_fixtures import statuses
+from tests.unit.workflows.stock_sync import CountingSession, apply_seed, deliver_stock, drain
 
 SEED = Path(__file__).resolve().parents[4] / "include" / "workflows" / "eshopbox_stock_to_woocommerce.yaml"
 
 
 @pytest.fixture
 def session() -> CountingSession:
-    return CountingSession()
+    return CountingSession("/wp-json/wc/v3")
 
 
 @pytest.fixture
@@ -49,26 +43,7 @@ def clients(sandbox: Sandbox, session: CountingSession) -> ClientFactory:
 
 @pytest.fixture
 def workflow(sqlite_registry: str) -> int:
-    spec = load_workflow(SEED, Catalog.load())
-    with session_scope(sqlite_registry) as db:
-        apply_workflows(db, [spec])
-    with session_scope(sqlite_registry) as db:
-        return db.scalars(select(Workflow.id).where(Workflow.key == spec.key)).one()
-
-
-def deliver(registry: str, workflow: int, stock_rows: dict[str, int], stamp: str, warehouse: str = "GGN") -> list[int]:
-    """Stock rows as the poll stores them (one event per SKU and warehouse version); their event ids in order."""
-    events = [
-        NewEvent(workflow, f"{sku}|{warehouse}|{stamp}",
-                 json.dumps({"sku": sku, "warehouseId": warehouse, "sellable": quantity, "updatedAt": stamp}).encode())
-        for sku, quantity in stock_rows.items()
-    ]  # fmt: skip
-    with get_engine(registry).begin() as connection:
-        return [stored.event_id for stored in store_events(connection, events)]
-
-
-def drain(registry: str, workflow: int, clients: ClientFactory, run: str, **settings: Any) -> DrainSummary:
-    return drain_workflow(workflow, run, clients, DrainSettings(**settings), url=registry)
+    return apply_seed(sqlite_registry, "eshopbox_stock_to_woocommerce")
 
 
 def test_quantities_go_100_a_request_and_skus_are_found_once(
@@ -77,8 +52,8 @@ def test_quantities_go_100_a_request_and_skus_are_found_once(
     seed(sandbox, 250, stock_quantity=0)
     skus = [f"SKU-{n:05d}" for n in range(250)]
     wanted = {sku: n % 17 for n, sku in enumerate(skus)}
-    ids = deliver(sqlite_registry, workflow, {**wanted, "NO-SUCH-SKU": 3}, "2026-11-20T10:10:00Z")
-    elsewhere = deliver(sqlite_registry, workflow, {skus[0]: 99}, "2026-11-20T10:10:00Z", warehouse="BLR")
+    ids = deliver_stock(sqlite_registry, workflow, {**wanted, "NO-SUCH-SKU": 3}, "2026-11-20T10:10:00Z")
+    elsewhere = deliver_stock(sqlite_registry, workflow, {skus[0]: 99}, "2026-11-20T10:10:00Z", warehouse="BLR")
 
     summary = drain(sqlite_registry, workflow, clients, "run-1")
 
@@ -96,7 +71,7 @@ def test_quantities_go_100_a_request_and_skus_are_found_once(
 
     session.calls.clear()
     changed = {**wanted, skus[3]: 40, skus[200]: 41}  # a later window: 2 of 250 changed
-    later = deliver(sqlite_registry, workflow, changed, "2026-11-20T11:10:00Z")
+    later = deliver_stock(sqlite_registry, workflow, changed, "2026-11-20T11:10:00Z")
     summary = drain(sqlite_registry, workflow, clients, "run-2")
     assert sorted(summary.done) == [later[3], later[200]] and len(summary.filtered) == 248
     assert session.calls == {"POST /products/batch": 1}  # the SKUs are remembered: no search
@@ -111,7 +86,7 @@ def test_a_stale_product_id_is_searched_again_and_set(
     with get_engine(sqlite_registry).begin() as connection:  # an id WooCommerce no longer knows (recreated)
         remember_resolved(connection, Target("woocommerce", "demo_woocommerce"), "find_products_by_sku",
                           {skus[1]: 999_999, skus[0]: ids[0], skus[2]: ids[2]})  # fmt: skip
-    events = deliver(sqlite_registry, workflow, {sku: 6 for sku in skus}, "2026-11-20T10:10:00Z")
+    events = deliver_stock(sqlite_registry, workflow, {sku: 6 for sku in skus}, "2026-11-20T10:10:00Z")
 
     summary = drain(sqlite_registry, workflow, clients, "run-1")
 
