@@ -83,15 +83,35 @@ class AppHook(BaseHook):
     conn_type = "integrations"
     hook_name = "Integrations app"
 
-    def __init__(self, app_ref: str, conn_id: str) -> None:
+    app_key: str | None = None  # set on each app's own hook class (`connectors.hooks.app_types`)
+
+    def __init__(self, app_ref: str | None = None, conn_id: str | None = None) -> None:
+        """`app_ref` is `app@version`; an app's own hook class (which Airflow builds from a connection of its type,
+        with only `conn_id`) takes the app's newest active version when none is given."""
         super().__init__()
-        self.app_ref, self.conn_id = app_ref, conn_id
-        self.spec = catalog().get(app_ref)
+        reference = app_ref or self.app_key
+        if reference is None:
+            raise ValueError("AppHook needs an app reference such as 'shopify@3.0.0'")
+        self.spec = catalog().get(reference)
+        self.app_ref, self.conn_id = self.spec.ref, conn_id or self.default_conn_name
 
     def environment(self) -> dict[str, Any]:
         raw = Variable.get(environment_variable_name(self.app_ref), default="{}")
         values = json.loads(raw) if isinstance(raw, str) else dict(raw or {})
         return values
+
+    def test_connection(self) -> tuple[bool, str]:
+        """Airflow's Test button on the Connection form: the request the app declares (`auth.test`) sent with
+        these credentials; (worked, message) with every secret masked."""
+        from connectors.runtime.connection_test import prove_credentials
+
+        try:
+            result = prove_credentials(self.get_client())
+        except Exception as exc:  # a connection Airflow cannot read, a version past its sunset: say why
+            from connectors.runtime.redaction import secrets
+
+            return False, secrets.redact(f"{type(exc).__name__}: {exc}")
+        return result.ok, result.message
 
     def get_client(self) -> AppClient:
         """The client; a deprecated version warns in the task log, and past its sunset fails before any request."""

@@ -13,7 +13,7 @@ def _generate() -> dict[str, type[AppHook]]:
     classes: dict[str, type[AppHook]] = {}
     for key in catalog().apps:
         spec = catalog().get(key)
-        attributes = {"conn_type": connection_type(key), "hook_name": f"{spec.app.name} (integrations)"}
+        attributes = {"conn_type": connection_type(key), "hook_name": f"{spec.app.name} (integrations)", "app_key": key}
         classes[hook_class_name(key)] = type(hook_class_name(key), (AppHook,), attributes)
     return classes
 

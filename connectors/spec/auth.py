@@ -22,10 +22,22 @@ def _credential(label: str, secret: bool = True) -> CredentialFieldSpec:
     return CredentialFieldSpec(label=label, secret=secret)
 
 
+class AuthTestSpec(SpecModel):
+    """A request that proves a connection's credentials (Zapier's auth test, Airflow's Test button): an answer in
+    2xx (and, for GraphQL, without errors) means they work."""
+
+    request: RequestSpec = Field(description="A cheap read that needs valid credentials (`/shop.json`, `me`).")
+    label: str | None = Field(
+        default=None,
+        description="Template naming the account from the answer, seen as `response` ('{{ response.shop.name }}').",
+    )
+
+
 class _AuthBase(SpecModel):
     fields: dict[str, CredentialFieldSpec] = Field(
         default_factory=dict, description="Extra credential fields beyond the ones the auth type implies."
     )
+    test: AuthTestSpec | None = Field(default=None, description="How to prove the credentials work.")
 
     def builtin_fields(self) -> dict[str, CredentialFieldSpec]:
         return {}

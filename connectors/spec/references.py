@@ -25,7 +25,12 @@ def check_references(spec: AppVersionSpec) -> list[tuple[Path, str]]:
     problems: list[tuple[Path, str]] = []
     problems += check_template_names(("base_url",), spec.base_url, common)
     problems += check_template_names(("allowed_hosts",), spec.allowed_hosts, common)
-    problems += check_template_names(("auth",), spec.auth.model_dump(by_alias=True, exclude={"fields"}), with_auth)
+    problems += check_template_names(
+        ("auth",), spec.auth.model_dump(by_alias=True, exclude={"fields", "test"}), with_auth
+    )
+    if spec.auth.test is not None:
+        problems += check_template_names(("auth", "test", "request"), _request(spec.auth.test.request), with_auth)
+        problems += check_template_names(("auth", "test", "label"), spec.auth.test.label, {"response": None})
     for key, trigger in spec.triggers.items():
         scope = {**with_auth, "window": WINDOW_NAMES} if trigger.type == "polling" else with_auth
         dumped = trigger.model_dump(by_alias=True, exclude=NOT_TEMPLATES if trigger.type == "polling" else None)

@@ -50,6 +50,7 @@ export AIRFLOW__CORE__FERNET_KEY="$(cat "$AIRFLOW_HOME/fernet.key")"
 export AIRFLOW__API__PORT="$PORT"
 export AIRFLOW__API__HOST="${AIRFLOW__API__HOST:-127.0.0.1}"  # this machine only, unless asked
 export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="http://127.0.0.1:$PORT/execution/"
+export AIRFLOW__CORE__TEST_CONNECTION="${AIRFLOW__CORE__TEST_CONNECTION:-Enabled}"  # the Connection form's Test button (auth.test)
 export INTEGRATIONS_AIRFLOW_API_URL="http://127.0.0.1:$PORT"
 export INTEGRATIONS_AIRFLOW_USERNAME=admin
 INTEGRATIONS_AIRFLOW_PASSWORD="$(python -c "import json, sys; print(json.load(open(sys.argv[1]))['admin'])" "$PASSWORDS")"

@@ -102,6 +102,13 @@ def _select(fields: str | None, record: dict[str, Any]) -> dict[str, Any]:
 def admin_router(ctx: ShopifyContext) -> APIRouter:
     router = APIRouter()  # ctx.state.shopify is replaced on reset: never keep a reference to it
 
+    @router.get("/shop.json")
+    def shop() -> dict[str, Any]:
+        """The shop the token belongs to (the REST `Shop` resource, the fields a connection test reads)."""
+        domain = ctx.config.shop_domain
+        return {"shop": {"id": 1, "name": "Sandbox", "myshopify_domain": domain, "domain": domain,
+                         "iana_timezone": "Asia/Kolkata", "currency": "INR"}}  # fmt: skip
+
     @router.get("/orders.json")
     def list_orders(request: Request) -> JSONResponse:
         query = request.query_params
