@@ -13,16 +13,17 @@ from connectors.cli_events import events
 from connectors.cli_status import status
 from connectors.cli_workflows import workflows
 from connectors.sandbox.cli import sandbox as sandbox_commands
-from connectors.spec import AppDefinitionError, Catalog, load_app_version
-from connectors.spec.catalog import definition_files
+from connectors.services import ServiceError
+from connectors.services.apps import app_usage, list_apps, load_catalog, show_app, validate_app_files
+from connectors.spec import Catalog
 from connectors.spec.schema import app_version_schema_json
 
 
 def _catalog() -> Catalog:
     try:
-        return Catalog.load()
-    except AppDefinitionError as exc:
-        raise click.ClickException(f"the app catalog has invalid definitions:\n{exc}") from None
+        return load_catalog()
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from None
 
 
 @click.group()
@@ -39,12 +40,10 @@ def apps() -> None:
 @apps.command("list")
 def apps_list() -> None:
     """Every app version in the catalog."""
-    catalog = _catalog()
     rows = [("APP", "VERSION", "STATUS", "CATEGORY", "NAME")]
-    for key in sorted(catalog.apps):
-        for spec in catalog.versions(key):
-            status = spec.status if spec.deprecation is None else f"deprecated (sunset {spec.deprecation.sunset})"
-            rows.append((key, spec.version, status, spec.app.category, spec.app.name))
+    for app in list_apps(_catalog()):
+        status = app.status if app.deprecation is None else f"deprecated (sunset {app.deprecation.sunset})"
+        rows.append((app.key, app.version, status, app.category, app.name))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
@@ -54,57 +53,33 @@ def apps_list() -> None:
 @click.argument("reference")
 def apps_show(reference: str) -> None:
     """One app version: KEY or KEY@VERSION (newest active version when none is given)."""
-    catalog = _catalog()
     try:
-        spec = catalog.get(reference)
-    except KeyError as exc:
-        raise click.ClickException(str(exc.args[0])) from None
-    click.echo(f"{spec.ref}  {spec.app.name} ({spec.app.category}) — {spec.status}")
-    if spec.app.description:
-        click.echo(spec.app.description)
-    click.echo(f"source: {catalog.sources[spec.ref]}")
-    click.echo(f"auth: {spec.auth.type}; credentials: {', '.join(spec.auth.credential_fields())}")
-    sections = {
-        "properties": spec.properties,
-        "environment": spec.environment,
-        "triggers": spec.triggers,
-        "searches": spec.searches,
-        "actions": spec.actions,
-    }
-    for title, items in sections.items():
-        if items:
-            click.echo(f"{title}:")
-            for name, item in items.items():
-                label = getattr(item, "name", None) or getattr(item, "label", None) or getattr(item, "description", "")
-                kind = getattr(item, "type", "")
-                click.echo(f"  {name}" + (f" [{kind}]" if kind else "") + (f"  {label}" if label else ""))
+        app = show_app(_catalog(), reference)
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"{app.ref}  {app.name} ({app.category}) — {app.status}")
+    if app.description:
+        click.echo(app.description)
+    click.echo(f"source: {app.source}")
+    click.echo(f"auth: {app.auth_type}; credentials: {', '.join(app.credential_fields)}")
+    for title, items in app.sections.items():
+        click.echo(f"{title}:")
+        for item in items:
+            click.echo(
+                f"  {item.key}" + (f" [{item.type}]" if item.type else "") + (f"  {item.label}" if item.label else "")
+            )
 
 
 @apps.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 def apps_validate(paths: tuple[Path, ...]) -> None:
     """Validate app definition files or folders (default: the whole catalog). Exit 1 on any error."""
-    files = list(definition_files(paths)) if paths else None
-    issues = []
-    if files is None:
-        try:
-            catalog = Catalog.load()
-        except AppDefinitionError as exc:
-            issues = exc.issues
-        else:
-            click.echo(f"{len(catalog.sources)} app versions valid")
-            return
-    else:
-        for path in files:
-            try:
-                load_app_version(path)
-            except AppDefinitionError as exc:
-                issues.extend(exc.issues)
-    for issue in issues:
-        click.echo(str(issue), err=True)
-    if issues:
+    checked = validate_app_files(list(paths) if paths else None)
+    for problem in checked.problems:
+        click.echo(str(problem), err=True)
+    if not checked.valid:
         sys.exit(1)
-    click.echo(f"{len(files or [])} app versions valid")
+    click.echo(f"{checked.checked} app versions valid")
 
 
 @apps.command("usage")
@@ -112,21 +87,10 @@ def apps_validate(paths: tuple[Path, ...]) -> None:
 def apps_usage(key: str | None) -> None:
     """Which workflows use which app versions (and whether those versions are deprecated)."""
     from connectors.registry.db import session_scope
-    from connectors.spec.deprecation import deprecation_notice
-    from connectors.workflows.lifecycle import usage
 
-    catalog = _catalog()
-    with session_scope() as session:
-        used = usage(session)
-    for ref, dag_ids in used.items():
-        if key and ref.partition("@")[0] != key:
-            continue
-        try:
-            notice = deprecation_notice(catalog.get(ref))
-        except KeyError:
-            notice = (f"{ref} is not in the catalog", True)
-        click.echo(f"{ref}  ({notice[0] if notice else 'active'})")
-        for dag_id in dag_ids:
+    for used in app_usage(session_scope, _catalog(), key):
+        click.echo(f"{used.ref}  ({used.notice})")
+        for dag_id in used.dag_ids:
             click.echo(f"  {dag_id}")
 
 

@@ -34,7 +34,8 @@ DESCRIPTION = (
     "Webhook receiver of the integration platform, mounted in the Airflow api-server under `/integrations`. "
     "The webhook routes are public: each delivery is verified as its app version declares (HMAC signature or "
     "token) before anything is stored, and an unknown route gets the same 401 as a failed verification. "
-    "Every other route needs an Airflow login: a bearer JWT from `POST /auth/token`, or the UI's session cookie."
+    "Every other route needs an Airflow login: a bearer JWT from `POST /auth/token`, or the UI's session cookie. "
+    "The management API (apps, workflows, events, status) is described on its own, at `api/v1/openapi.json`."
 )
 MANAGEMENT_PATHS = ("/health", "/openapi.json", "/docs", "/redoc")
 _auth_manager_lock = threading.Lock()

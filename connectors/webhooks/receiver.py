@@ -3,6 +3,7 @@
     POST /webhooks/{app}/{trigger}/{connection}   every enabled workflow on that trigger and connection (fan-out)
     POST /webhooks/workflows/{client}/{key}       one workflow
     GET  /health, /docs, /redoc, /openapi.json    behind Airflow's authentication (`management.py`)
+    /api/v1/…                                     the management API, behind it too (`management_api.py`)
 
 A delivery is, in order: size-capped (413), routed and verified as its app version declares (401 for an unknown
 route and for a failed verification alike, so the answer does not tell which connections and workflows exist;
@@ -53,6 +54,7 @@ from connectors.webhooks.dispatcher import Dispatcher, Wake, dispatcher_from_set
 from connectors.webhooks.health import HealthReader
 from connectors.webhooks.inbox_writer import InboxWriter
 from connectors.webhooks.management import TITLE, add_management_routes
+from connectors.webhooks.management_api import add_management_api
 from connectors.webhooks.routing import Route, Router, RoutingTable
 from connectors.webhooks.settings import WebhookSettings
 
@@ -382,4 +384,5 @@ def create_app(settings: WebhookSettings | None = None) -> FastAPI:
     app.add_route("/webhooks/{app}/{trigger}/{connection}", connection_webhook, methods=["POST"])
 
     add_management_routes(app, receiver, settings.management_access)
+    add_management_api(app, receiver, settings.management_access)  # /api/v1/…, docs/api.md
     return app
