@@ -54,6 +54,7 @@ class ProcessEventsOperator(WorkflowOperator):
             batch_size=self.batch_size,
             time_budget_seconds=float("inf") if self.time_budget_seconds is None else self.time_budget_seconds,
             reconcile=bool((dag_run.conf or {}).get("reconcile")),  # trigger with {"reconcile": true}
+            retried=context["ti"].try_number > 1,
         )
         summary = drain_workflow(self.workflow_id, dag_run.run_id, app_client, settings)
         if summary.failed:

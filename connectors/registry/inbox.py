@@ -282,6 +282,24 @@ def finish_events(connection: Connection, outcomes: Sequence[EventOutcome], dag_
     return result.rowcount
 
 
+def take_over_run(connection: Connection, dag_run_id: str) -> int:
+    """A retried task of run `dag_run_id` starts: the earlier try is over (Airflow runs one try at a time), so the
+    events it still holds wait no longer for their leases to end. They go back to the queue (the attempt it made
+    stays counted); returns how many."""
+    result = connection.execute(
+        update(Event.__table__)
+        .where(_e.dag_run_id == dag_run_id, _e.status == EventStatus.RUNNING)
+        .values(
+            status=EventStatus.RECEIVED,
+            lease_until=None,
+            not_before=None,
+            updated_at=utcnow(),
+            error="given back: the run's earlier try stopped while holding it",
+        )  # fmt: skip
+    )
+    return result.rowcount
+
+
 def release_events(
     connection: Connection, dag_run_id: str, event_ids: Iterable[int], not_before: dt.datetime, reason: str
 ) -> None:

@@ -36,6 +36,7 @@ from connectors.registry.inbox import (
     finish_events,
     park_workflow,
     release_events,
+    take_over_run,
     waiting_count,
 )
 from connectors.registry.models import EventStatus, Workflow, utcnow
@@ -68,6 +69,7 @@ class DrainSettings:
     retry_max_seconds: float = 1800.0
     time_budget_seconds: float = 600.0  # a run stops claiming after this; the next run takes what is left
     reconcile: bool = False  # bulk steps push every item, even those whose values were pushed before
+    retried: bool = False  # a later try of the run's task: the events the earlier try held are taken over
 
     def backoff(self, attempts: int, retry_after: float | None = None) -> dt.timedelta:
         seconds = min(self.retry_max_seconds, self.retry_initial_seconds * 2 ** max(0, attempts - 1))
@@ -223,6 +225,10 @@ def drain_workflow(
     if bulk is not None and bulk.bulk is not None:  # claim enough events to fill a few requests
         settings = replace(settings, batch_size=max(settings.batch_size, 4 * bulk.bulk.max_items))
     with engine.begin() as connection:
+        if settings.retried:
+            taken = take_over_run(connection, dag_run_id)
+            if taken:
+                log.warning("%d event(s) the earlier try of this run held are claimable again", taken)
         start_drain(connection, dag_run_id, workflow_id, summary.revision)
     clients = caching(clients)
     started = clock()

@@ -93,5 +93,6 @@ if __name__ == "__main__":  # a drain in its own process, which a test kills mid
     from connectors.workflows.drain import DrainSettings, drain_workflow
 
     registry_url, workflow_id, base_url, run_id = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-    settings = DrainSettings(lease=dt.timedelta(seconds=4))  # long enough for the test to look before it ends
+    lease = float(sys.argv[5]) if len(sys.argv) > 5 else 4.0  # long enough for the test to look before it ends
+    settings = DrainSettings(lease=dt.timedelta(seconds=lease))
     drain_workflow(workflow_id, run_id, clients_for(base_url), settings, url=registry_url)

@@ -145,6 +145,37 @@ def test_a_run_killed_mid_batch_leaves_its_events_to_a_later_run_once_the_lease_
     assert attempts == {ids[0]: 1, ids[1]: 2, ids[2]: 2}
 
 
+def test_a_retried_task_takes_over_what_its_killed_try_held_without_waiting_for_the_lease(
+    registry, tmp_path, scripted_server: ScriptedServer
+) -> None:
+    workflow = apply(registry, tmp_path)
+    ids = deliver(registry, workflow, *({"id": n, "status": "paid"} for n in range(1, 4)))
+    scripted_server.reply(200, {}, path="/orders/1")
+    scripted_server.reply(200, {}, path="/orders/2", delay=30)  # the first try is killed while it waits
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "tests.unit.workflows.drain_fixtures", registry, str(workflow),
+         scripted_server.url, "run-retried", "300"], cwd=ROOT,  # a lease far longer than the test
+    )  # fmt: skip
+    try:
+        wait_for(lambda: "/orders/2" in scripted_server.paths)
+    finally:
+        worker.kill()
+        worker.wait()
+    assert statuses(registry)[ids[1]][0] is EventStatus.RUNNING  # leased by the dead try for minutes more
+    assert drain_workflow(workflow, "run-other", clients_for(scripted_server.url), url=registry).done == []
+    scripted_server.reply(200, {}, path="/orders/2")
+    scripted_server.reply(200, {}, path="/orders/3")
+
+    retry = drain_workflow(workflow, "run-retried", clients_for(scripted_server.url), DrainSettings(retried=True),
+                           url=registry)  # fmt: skip
+
+    assert retry.done == ids[1:]  # at once: the same run's earlier try is over
+    assert scripted_server.paths.count("/orders/1") == 1
+    with session_scope(registry) as session:
+        attempts = dict(session.execute(select(Event.id, Event.attempts)).all())
+    assert attempts == {ids[0]: 1, ids[1]: 2, ids[2]: 2}  # the dead try's claim still counts
+
+
 def test_a_workflow_re_applied_while_a_run_drains_changes_the_next_batch_and_hangs_nothing(
     registry, tmp_path, scripted_server: ScriptedServer
 ) -> None:
