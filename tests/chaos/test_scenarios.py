@@ -147,8 +147,8 @@ def test_every_webhook_delivered_three_times_concurrently_takes_one_action(chaos
 
 def test_killing_the_task_process_mid_action_retries_without_a_duplicate(chaos: Chaos) -> None:
     """SIGKILL of the task runner while Eshopbox holds the answer of a create it has stored: Airflow fails the try
-    and retries it; the event, claimed by the dead try, is taken again once its lease ends and is found, not
-    created again."""
+    and retries it; the retry takes over the events the dead try claimed (without waiting for their lease) and finds
+    the in-flight one, not creating it again."""
     chaos.sandbox_fault(mode="delay", delay=25, method="POST", path=ORDER_CREATE, requests=1)
     orders = chaos.shopify_orders(10)
     wait_for(lambda: chaos.sandbox_faults()[0]["in_flight"] == 1, 180, "a create in flight", chaos.platform)
