@@ -11,6 +11,16 @@ from typing import Any
 from connectors import __version__
 
 HIDDEN_FIELDS = ["host", "schema", "port", "login", "password", "extra"]
+INTEGRATION = "Eshopbox integrations"
+
+# What a DAG author imports, by kind; Airflow's Providers page lists them (docs/provider.md). Add a module to its
+# kind's list; a kind with no module yet stays out of the metadata.
+PYTHON_MODULES: dict[str, list[str]] = {
+    "operators": ["connectors.operators.app_operators"],
+    "sensors": ["connectors.operators.sensors"],
+    "triggers": ["connectors.operators.triggers"],
+    "hooks": ["connectors.hooks.app", "connectors.hooks.app_types"],
+}
 
 
 def connection_type(app_key: str) -> str:
@@ -53,16 +63,17 @@ def connection_types() -> list[dict[str, Any]]:
 
 
 def get_provider_info() -> dict[str, Any]:
+    modules = {
+        kind: [{"integration-name": INTEGRATION, "python-modules": list(names)}]
+        for kind, names in PYTHON_MODULES.items()
+        if names
+    }
     return {
         "package-name": "eshopbox-integrations",
-        "name": "Eshopbox integrations",
+        "name": INTEGRATION,
         "description": "Apps, workflows and webhooks connecting Eshopbox with carts, marketplaces, couriers and ERPs.",
         "versions": [__version__],
+        "integrations": [{"integration-name": INTEGRATION, "tags": ["service"]}],
+        **modules,
         "connection-types": connection_types(),
-        "hooks": [
-            {
-                "integration-name": "Eshopbox integrations",
-                "python-modules": ["connectors.hooks.app", "connectors.hooks.app_types"],
-            }
-        ],
     }

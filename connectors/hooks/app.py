@@ -16,6 +16,7 @@ from connectors.runtime.auth import TokenSet, TokenStore
 from connectors.runtime.errors import ConfigurationError
 from connectors.runtime.http.client import AppClient, ConnectionValues
 from connectors.runtime.redaction import secrets
+from connectors.runtime.steps import StepResult
 from connectors.spec import AppVersionSpec, Catalog
 from connectors.spec.deprecation import deprecation_notice
 
@@ -76,7 +77,18 @@ def connection_values(
 
 
 class AppHook(BaseHook):
-    """Builds the client of one app version for one connection."""
+    """One app version used through one Airflow connection: the same auth, rate limits, retries inside a call and
+    redaction as the no-code workflows (see docs/provider.md).
+
+    ```python
+    hook = AppHook("eshopbox@1.0.0", conn_id="demo_eshopbox")
+    found = hook.run_search("find_order", {"customer_order_number": "1001"})
+    if found.outcome == "not_found":
+        hook.run_action("create_order", {...}, idempotency_key="nightly-2026-01-01-1001")
+    ```
+    Errors are the runtime's typed errors (`connectors.runtime.errors`): `PermanentError`, `RetryableError`
+    (`RateLimitedError` with `retry_after`), `OutcomeUnknownError`, `ConfigurationError`, `AuthExpiredError`.
+    """
 
     conn_name_attr = "conn_id"
     default_conn_name = "integrations_default"
@@ -134,3 +146,40 @@ class AppHook(BaseHook):
             rate_budget=database_rate_budget,
             cost_budget=database_cost_budget,  # GraphQL cost buckets shared by every task and worker, as rates are
         )
+
+    def run_action(self, action: str, inputs: dict[str, Any], idempotency_key: str | None = None) -> StepResult:
+        """Run one of the app's actions (`create_order`) with its declared inputs, as a workflow step does: inputs
+        checked and typed, the app's own (sandboxed) templates rendered, `search_first` honoured (find-or-create,
+        find-then-update), retried inside the call as the app declares.
+
+        `idempotency_key` is the same for every attempt of one logical call (an Airflow task instance's retries):
+        for an app that declares an idempotency header it becomes that header (hashed with what is sent); a create
+        that may have been applied is only re-sent after its search finds nothing. None: a random key per call.
+        Returns `StepResult(outcome="succeeded"|"found"|"not_found", result=<the app's object>, status_code, request)`.
+        """
+        from connectors.runtime.steps import run_action
+
+        if action not in self.spec.actions:
+            raise ConfigurationError(f"{self.app_ref} has no action '{action}' (it has: {sorted(self.spec.actions)})")
+        return run_action(self.get_client(), action, inputs, idempotency_key)
+
+    def run_search(self, search: str, inputs: dict[str, Any]) -> StepResult:
+        """Run one of the app's searches (`find_order`): the first match as `StepResult(outcome="found", result=...)`,
+        or `outcome="not_found"` with `result=None` when nothing matches (a 404 also means none)."""
+        from connectors.runtime.steps import run_search
+
+        if search not in self.spec.searches:
+            raise ConfigurationError(f"{self.app_ref} has no search '{search}' (it has: {sorted(self.spec.searches)})")
+        return run_search(self.get_client(), search, inputs)
+
+    def poll(self, trigger: str, start: Any, end: Any) -> list[dict[str, Any]]:
+        """Every record one of the app's polling triggers (`orders_updated`) returns for the window [start, end)
+        (timezone-aware datetimes, e.g. a run's `data_interval_start`/`data_interval_end`), across pages. The window
+        starts the trigger's `overlap_seconds` earlier, so the same record may come in two adjacent windows."""
+        from connectors.runtime.polling import poll
+
+        declared = self.spec.triggers.get(trigger)
+        if declared is None or declared.type != "polling":
+            polling = sorted(key for key, t in self.spec.triggers.items() if t.type == "polling")
+            raise ConfigurationError(f"{self.app_ref} has no polling trigger '{trigger}' (it has: {polling})")
+        return list(poll(self.get_client(), trigger, start, end))

@@ -8,7 +8,9 @@ Modes:
 - `unavailable`: answer 503 without handling the request (the app is down behind its load balancer);
 - `commit_then_503`: handle the request (an order is created), then answer 503 instead of its answer: the client
   cannot tell that it took effect;
-- `delay`: handle the request, then hold its answer `delay` seconds (a slow app; a client killed meanwhile).
+- `delay`: handle the request, then hold its answer `delay` seconds (a slow app; a client killed meanwhile);
+- `rate_limited`: answer 429 with `Retry-After: <retry_after>` without handling the request (an app's rate limit
+  hit, for as many requests as the fault lasts, whatever the vendor's own limits say).
 
 A fault lasts `seconds` from when it is set or for `requests` matching requests, whichever ends first (neither: until
 cleared). It matches requests with its `method` (any when unset) whose path under the vendor's mount starts with
@@ -44,6 +46,7 @@ class FaultMode(StrEnum):
     UNAVAILABLE = "unavailable"
     COMMIT_THEN_503 = "commit_then_503"
     DELAY = "delay"
+    RATE_LIMITED = "rate_limited"
 
 
 class FaultSpec(BaseModel):
@@ -57,6 +60,7 @@ class FaultSpec(BaseModel):
     method: str | None = Field(default=None, description="Only requests with this method (any when unset).")
     path: str = Field(default="", description="Only paths under the vendor's mount starting with this.")
     delay: float = Field(default=0.0, ge=0, le=600, description="Seconds an answer is held (mode `delay`).")
+    retry_after: float = Field(default=1.0, ge=0, le=3600, description="Retry-After seconds (mode `rate_limited`).")
 
 
 _ids = itertools.count(1)
@@ -125,6 +129,9 @@ def install_faults(app: FastAPI, state: SandboxState, vendor: str, shape: Callab
             return await call_next(request)
         if fault.spec.mode == FaultMode.UNAVAILABLE:
             return JSONResponse(shape(503, "Service Unavailable"), status_code=503)
+        if fault.spec.mode == FaultMode.RATE_LIMITED:
+            wait = f"{fault.spec.retry_after:g}"
+            return JSONResponse(shape(429, "Too Many Requests"), status_code=429, headers={"Retry-After": wait})
         response = await call_next(request)  # handled: whatever the request does has been done
         if fault.spec.mode == FaultMode.COMMIT_THEN_503:
             async for _ in response.body_iterator:  # type: ignore[attr-defined]

@@ -120,3 +120,13 @@ def test_reset_clears_faults_and_bad_fault_bodies_are_refused(sandbox: Sandbox) 
         response = sandbox.http.post(f"{sandbox.url}/eshopbox/_sandbox/faults", json=bad, timeout=10)
         assert response.status_code == 400, bad
     assert faults(sandbox) == []
+
+
+def test_rate_limited_answers_429_with_retry_after_without_handling_the_request(esb: Eshopbox) -> None:
+    esb.sandbox.control("eshopbox", "/faults", {"mode": "rate_limited", "retry_after": 3, "requests": 1, "path": ORDER})
+    refused = esb.wms("POST", "/api/order", json=order_body("1001"))
+    assert (refused.status_code, refused.headers["Retry-After"], refused.json()) == (
+        429, "3", {"message": "Too Many Requests"},
+    )  # fmt: skip
+    assert esb.sandbox.control("eshopbox", "/state", method="GET")["orders"] == []
+    assert esb.wms("POST", "/api/order", json=order_body("1001")).status_code == 200  # the fault is spent
