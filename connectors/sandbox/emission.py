@@ -133,3 +133,19 @@ async def settle(deliveries: Iterable[Delivery], timeout: float = 30.0) -> None:
     """Wait (off the event loop) until the given webhook deliveries have finished, retries included."""
     for delivery in deliveries:
         await run_in_threadpool(delivery.done.wait, timeout)
+
+
+async def redeliver(
+    sender: WebhookSender, state: SandboxState, vendor: str, delivery_id: str, wait: bool
+) -> dict[str, Any] | None:
+    """Send `vendor`'s delivery `delivery_id` again, byte for byte (the vendor's own retry); None when it has no
+    such delivery. With `wait`, answers once the delivery has finished."""
+    with state.lock:
+        known = state.deliveries.get(delivery_id)
+    if known is None or known.vendor != vendor:
+        return None
+    delivery = sender.redeliver(delivery_id)
+    if wait:
+        await settle([delivery])
+    with state.lock:
+        return delivery.as_dict()

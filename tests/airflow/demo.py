@@ -27,3 +27,9 @@ def configure_demo(monkeypatch: pytest.MonkeyPatch, registry_url: str, sandbox_u
 
     app.token_store.cache_clear()
     return apply_seed_workflows(registry_url)
+
+
+def eshopbox_orders_on(sandbox: Any, channel: str) -> dict[str, dict[str, Any]]:
+    """The Eshopbox sandbox's orders on one sales channel, by customer order number."""
+    orders = sandbox.control("eshopbox", "/state", method="GET")["orders"]
+    return {o["customerOrderNumber"]: o for o in orders if o["externalChannelID"] == channel}

@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 
 from connectors.factory import register_workflow_dags
+from tests.airflow.demo import eshopbox_orders_on
 from tests.unit.sandbox.fixtures import Sandbox
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
@@ -18,8 +19,7 @@ WINDOW_END = dt.datetime(2026, 11, 20, 10, 15, tzinfo=dt.UTC)
 
 
 def eshopbox_orders(sandbox: Sandbox) -> dict[str, dict]:
-    orders = sandbox.control("eshopbox", "/state", method="GET")["orders"]
-    return {o["customerOrderNumber"]: o for o in orders if o["externalChannelID"] == "PAYTM-MALL-DEMO"}
+    return eshopbox_orders_on(sandbox, "PAYTM-MALL-DEMO")
 
 
 def test_new_orders_of_the_window_become_eshopbox_orders_once(sandbox: Sandbox, demo: dict[str, int]) -> None:

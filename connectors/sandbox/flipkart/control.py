@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from connectors.sandbox.emission import redeliver as redeliver_delivery
 from connectors.sandbox.emission import settle
 from connectors.sandbox.flipkart.context import EVENT_BY_STATE, IST, FlipkartContext, status_of
 from connectors.sandbox.state import SandboxState
@@ -197,14 +198,9 @@ def control_router(ctx: FlipkartContext) -> APIRouter:
     @router.post("/redeliver/{delivery_id}")
     async def redeliver(delivery_id: str, request: Request) -> dict[str, Any]:
         """Send a notification again, byte for byte with the same X_Date and X_Authorization (a Flipkart retry)."""
-        with ctx.state.lock:
-            known = ctx.state.deliveries.get(delivery_id)
-        if known is None or known.vendor != "flipkart":
+        found = await redeliver_delivery(ctx.sender, ctx.state, "flipkart", delivery_id, wants_wait(request))
+        if found is None:
             raise _bad(f"no delivery {delivery_id}")
-        delivery = ctx.sender.redeliver(delivery_id)
-        if wants_wait(request):
-            await settle([delivery])
-        with ctx.state.lock:
-            return delivery.as_dict()
+        return found
 
     return router

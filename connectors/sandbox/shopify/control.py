@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from connectors.sandbox.emission import redeliver as redeliver_delivery
 from connectors.sandbox.emission import settle
 from connectors.sandbox.shopify.context import CALL_LIMIT_SCOPE, ShopifyContext
 from connectors.sandbox.shopify.orders import create_order
@@ -153,14 +154,9 @@ def control_router(ctx: ShopifyContext) -> APIRouter:
     @router.post("/redeliver/{webhook_id}")
     async def redeliver(webhook_id: str, request: Request) -> dict[str, Any]:
         """Send delivery `webhook_id` again: same body, same headers (so the same X-Shopify-Webhook-Id)."""
-        with ctx.state.lock:
-            known = ctx.state.deliveries.get(webhook_id)
-        if known is None or known.vendor != "shopify":
+        found = await redeliver_delivery(ctx.sender, ctx.state, "shopify", webhook_id, wants_wait(request))
+        if found is None:
             raise VendorError(404, {"errors": f"no delivery {webhook_id}"})
-        delivery = ctx.sender.redeliver(webhook_id)
-        if wants_wait(request):
-            await settle([delivery])
-        with ctx.state.lock:
-            return delivery.as_dict()
+        return found
 
     return router

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 
 from connectors.sandbox.config import WooCommerceConfig
 from connectors.sandbox.emission import WebhookSender, settle
+from connectors.sandbox.emission import redeliver as redeliver_delivery
 from connectors.sandbox.faults import install_faults
 from connectors.sandbox.state import SandboxState
 from connectors.sandbox.vendor_api import VendorError, install_error_handlers, json_body, wants_wait
@@ -143,15 +144,10 @@ def control_router(ctx: WooCommerceContext) -> APIRouter:
 
     @router.post("/redeliver/{delivery_id}")
     async def redeliver(delivery_id: str, request: Request) -> dict[str, Any]:
-        with ctx.state.lock:
-            known = ctx.state.deliveries.get(delivery_id)
-        if known is None or known.vendor != "woocommerce":
+        found = await redeliver_delivery(ctx.sender, ctx.state, "woocommerce", delivery_id, wants_wait(request))
+        if found is None:
             raise bad(f"no delivery {delivery_id}")
-        delivery = ctx.sender.redeliver(delivery_id)
-        if wants_wait(request):
-            await settle([delivery])
-        with ctx.state.lock:
-            return delivery.as_dict()
+        return found
 
     return router
 
