@@ -14,16 +14,16 @@ import os
 import pstats
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import requests
-from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-ADMIN = os.environ.get("INTEGRATIONS_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+from tests.unit.registry.databases import POSTGRES_ADMIN as ADMIN  # noqa: E402
+from tests.unit.registry.databases import throwaway_database  # noqa: E402
+
 LOCATION = 65000000001
 
 
@@ -33,20 +33,9 @@ def main() -> None:
     parser.add_argument("--restore-rate", type=float, default=1_000_000.0)
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
-    name = f"bench_drain_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    url = ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    os.environ["INTEGRATIONS_DB_URL"] = url
-    try:
+    with throwaway_database(ADMIN, prefix="bench_drain") as url:
+        os.environ["INTEGRATIONS_DB_URL"] = url
         run(url, args.events, args.restore_rate, args.profile)
-    finally:
-        from connectors.registry.db import get_engine
-
-        get_engine(url).dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
 def run(url: str, count: int, restore_rate: float, profile: bool) -> None:

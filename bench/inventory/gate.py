@@ -31,9 +31,6 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +38,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-POSTGRES_ADMIN = os.environ.get("INTEGRATIONS_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+
+from tests.unit.registry.databases import POSTGRES_ADMIN, throwaway_database  # noqa: E402
+
 WINDOW_START = dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC)
 
 
@@ -87,27 +86,6 @@ def window(rows: int, seed: int) -> tuple[list[dict[str, Any]], dict[str, int], 
     return records, sku_map, expected
 
 
-@contextmanager
-def throwaway_database(admin_url: str) -> Iterator[str]:
-    import psycopg2
-
-    admin = admin_url.replace("postgresql+psycopg2://", "postgresql://")
-    name = f"bench_gate_{uuid.uuid4().hex[:10]}"
-    connection = psycopg2.connect(admin)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        from connectors.registry.db import engine_for
-
-        engine_for.cache_clear()
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.close()
-
-
 def timed(function: Any, *args: Any) -> tuple[float, Any]:
     start = time.perf_counter()
     result = function(*args)
@@ -139,7 +117,7 @@ def main() -> None:
     quality = QualitySpec(sku_field="sku", location_field="warehouseId", quantity_field="sellable", sku_map="sku_map")
     params = {"sku_map": sku_map}
 
-    with throwaway_database(args.postgres) as url:
+    with throwaway_database(args.postgres, prefix="bench_gate") as url:
         migrate(url)
         os.environ[DB_URL_VARIABLE] = url
         with session_scope() as session:

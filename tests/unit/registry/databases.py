@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -14,20 +15,20 @@ from connectors.registry.db import DB_URL_VARIABLE, migrate
 POSTGRES_ADMIN = os.environ.get("INTEGRATIONS_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 
 
-def _postgres_database() -> Iterator[str]:
+@contextmanager
+def throwaway_database(admin_url: str = POSTGRES_ADMIN, prefix: str = "integrations_test") -> Iterator[str]:
+    """A new, empty database on the PostgreSQL server `admin_url` reaches; its URL. Dropped afterwards, with any
+    connection still open to it (the registry's cached engines are let go first)."""
     import psycopg2
 
-    admin = POSTGRES_ADMIN.replace("postgresql+psycopg2://", "postgresql://")
-    name = f"integrations_test_{uuid.uuid4().hex[:10]}"
-    try:
-        connection = psycopg2.connect(admin)
-    except psycopg2.OperationalError as exc:
-        pytest.fail(f"PostgreSQL is not reachable at {admin}: {exc}")
+    admin = admin_url.replace("postgresql+psycopg2://", "postgresql://")
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    connection = psycopg2.connect(admin)
     connection.autocommit = True
     with connection.cursor() as cursor:
         cursor.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
     finally:
         from connectors.registry.db import engine_for
 
@@ -35,6 +36,16 @@ def _postgres_database() -> Iterator[str]:
         with connection.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.close()
+
+
+def _postgres_database() -> Iterator[str]:
+    import psycopg2
+
+    try:
+        with throwaway_database() as url:
+            yield url
+    except psycopg2.OperationalError as exc:
+        pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_ADMIN}: {exc}")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
