@@ -22,6 +22,7 @@ from tests.e2e.secrets_scan import describe, scan_platform
 
 SEEDS = Path(__file__).resolve().parents[2] / "include" / "workflows"
 ALL_DAGS = sorted(f"wf.demo.{seed.stem}" for seed in SEEDS.glob("*.yaml"))  # each seed's key is its file's name
+DEMO_CONNECTIONS = json.loads((SEEDS.parent / "connections" / "demo.json").read_text())
 DAGS = [  # the ones these tests run: enabled, as a user does in the UI; the others stay paused
     "wf.demo.delhivery_delivered_to_eshopbox",
     "wf.demo.eshopbox_delivered_to_shopify_event",
@@ -31,9 +32,18 @@ DAGS = [  # the ones these tests run: enabled, as a user does in the UI; the oth
 ]
 
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "include" / "examples"
+BUNDLES = [  # the example DAGs as a second DAG bundle, as docs/provider.md says to add them to `make run`
+    {"name": "dags-folder", "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle", "kwargs": {}},
+    {"name": "examples", "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle",
+     "kwargs": {"path": str(EXAMPLES)}},
+]  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    with running_platform(tmp_path_factory.mktemp("platform")) as running:
+    examples = {"AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST": json.dumps(BUNDLES), "DELIVERY_CHECK_SECONDS": "2"}
+    with running_platform(tmp_path_factory.mktemp("platform"), examples) as running:
         listed = wait_for(
             lambda: (dags := running.api("GET", "/dags", params={"dag_id_pattern": "wf."}).json()["dags"])
             and len(dags) == len(ALL_DAGS) and dags,
@@ -137,6 +147,59 @@ def test_shipment_journey_packed_then_delivered_by_delhivery(platform: Platform)
         120, "Shopify's delivered event", platform,
     )  # fmt: skip
     assert [e["status"] for e in events] == ["delivered"]
+
+
+def test_the_example_sensor_waits_in_the_triggerer_until_delhivery_delivers(platform: Platform) -> None:
+    """include/examples/delivered_to_shopify_fulfillment_event.py triggered through the REST API: its sensor checks
+    once on a worker, defers to Airflow's triggerer, and the triggerer's check after the Delivered scan resumes it."""
+    dag_id = "delivered_to_shopify_fulfillment_event"
+    wait_for(lambda: platform.api("GET", f"/dags/{dag_id}").ok, 180, "the example DAG to be parsed", platform)
+    assert platform.api("PATCH", f"/dags/{dag_id}", json={"is_paused": False}).ok
+    awb = f"7{dt.datetime.now().strftime('%d%H%M%S%f')[:12]}"
+    platform.sandbox("delhivery", "/shipments", {"waybill": awb})
+    created = platform.sandbox("shopify", "/orders", {"sku": "ESB-MUG-WHITE", "quantity": 1})
+    by_order = [{"fulfillment_order_id": created["fulfillment_order"]["id"]}]
+    fulfillment = platform.http.post(
+        f"{platform.sandbox_url}/shopify/admin/api/2025-07/fulfillments.json",
+        headers={"X-Shopify-Access-Token": DEMO_CONNECTIONS["demo_shopify"]["extra"]["access_token"]},
+        json={"fulfillment": {"line_items_by_fulfillment_order": by_order, "tracking_info": {"number": awb}}},
+        timeout=30,
+    ).json()["fulfillment"]
+
+    conf = {"order_id": created["order"]["id"], "awb": awb}
+    triggered = platform.api("POST", f"/dags/{dag_id}/dagRuns", json={"logical_date": None, "conf": conf})
+    assert triggered.ok, triggered.text
+    run_id = triggered.json()["dag_run_id"]
+    sensor = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/wait_delivered"
+    wait_for(
+        lambda: platform.api("GET", sensor).json().get("state") == "deferred", 240, "the sensor to defer", platform
+    )
+    assert platform.components("triggerer"), "standalone runs a triggerer"
+
+    platform.sandbox("delhivery", "/scan", {"waybill": awb, "status": "Delivered"})
+    ended = wait_for(
+        lambda: platform.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}").json()["state"] in ("success", "failed"),
+        240, "the example run to end", platform,
+    )  # fmt: skip
+    assert ended and platform.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}").json()["state"] == "success"
+    events = [e for e in platform.state("shopify")["fulfillment_events"] if e["fulfillment_id"] == fulfillment["id"]]
+    assert [e["status"] for e in events] == ["delivered"]
+
+
+def test_the_connection_forms_test_button_proves_the_demo_credentials_and_refuses_a_wrong_secret(
+    platform: Platform,
+) -> None:
+    """What the Connection form's Test button sends (`POST /api/v2/connections/test`): the app's `auth.test`
+    request, run by the api-server with the form's values."""
+    demo = DEMO_CONNECTIONS["demo_shopify"]
+    form = {"connection_id": "demo_shopify", "conn_type": demo["conn_type"], "extra": json.dumps(demo["extra"])}
+    answer = platform.api("POST", "/connections/test", json=form).json()
+    assert answer == {"status": True, "message": "Connected to Shopify as Sandbox (demo.myshopify.com)."}
+
+    wrong = {**form, "extra": json.dumps({**demo["extra"], "access_token": "shpat_a_wrong_token"})}
+    answer = platform.api("POST", "/connections/test", json=wrong).json()
+    assert answer["status"] is False and "401" in answer["message"]
+    assert "shpat_a_wrong_token" not in answer["message"]
 
 
 def test_backfill_pushes_a_past_windows_stock_changes(platform: Platform) -> None:
