@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import graphql
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+def _as_texts(value: Any) -> Any:
+    return [str(item) for item in value] if isinstance(value, list) else value
+
+
+Choices = Annotated[list[str] | None, BeforeValidator(_as_texts)]
+"""Every value a field can take, written as text (`[1, 8, 9]` and `["1", "8", "9"]` are the same vocabulary)."""
 
 
 class SpecModel(BaseModel):
@@ -102,7 +110,7 @@ class TypedFieldSpec(SpecModel):
     )
     required: bool = False
     default: Any = None
-    choices: list[str] | None = None
+    choices: Choices = None
     pattern: str | None = Field(
         default=None,
         description="Regular expression (Python syntax) the whole value must match; checked before any request. "
@@ -127,8 +135,8 @@ class TypedFieldSpec(SpecModel):
     def _check_choices_and_default(self) -> TypedFieldSpec:
         if self.type == "choice" and not self.choices:
             raise ValueError("type 'choice' needs a non-empty 'choices' list")
-        if self.choices and self.type not in ("choice", "string"):
-            raise ValueError(f"'choices' is only allowed with type 'choice' or 'string', not '{self.type}'")
+        if self.choices and self.type not in ("choice", "string", "integer"):
+            raise ValueError(f"'choices' is only allowed with type 'choice', 'string' or 'integer', not '{self.type}'")
         if self.default is not None:
             problem = describe_type_mismatch(self.type, self.default, self.choices) or describe_pattern_mismatch(
                 self.type, self.default, self.pattern
@@ -158,7 +166,7 @@ def describe_type_mismatch(type_name: str, value: Any, choices: list[str] | None
     bool_as_number = type_name in ("integer", "number") and isinstance(value, bool)  # bool is an int in Python
     if bool_as_number or not isinstance(value, _PYTHON_TYPES[type_name]):
         return f"{value!r} is not of type {type_name}"
-    if choices and value not in choices:
+    if choices and str(value) not in choices:  # an integer's choices are written as text too
         return f"{value!r} is not one of {', '.join(choices)}"
     return None
 

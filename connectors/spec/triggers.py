@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from connectors.spec.base import RequestSpec, SpecModel
+from connectors.spec.base import Choices, RequestSpec, SpecModel
 from connectors.spec.pagination import PaginationSpec
 from connectors.spec.signatures import PresetVerifySpec, SignatureVerifySpec
 
@@ -63,6 +63,11 @@ class TopicFilterSpec(ValueSourceSpec):
 class OutputFieldSpec(SpecModel):
     label: str | None = None
     type: Literal["string", "integer", "number", "boolean", "object", "array", "datetime"] = "string"
+    choices: Choices = Field(
+        default=None,
+        description="Every value the field can take (a vendor's status codes): the vocabulary a workflow's lookup "
+        "table from this field is checked against.",
+    )
     sensitive: bool = Field(
         default=False,
         description="Personal data (e-mail, phone, address): its values, down to every leaf, are masked in the log "

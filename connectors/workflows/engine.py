@@ -31,7 +31,8 @@ class StepFailed(IntegrationError):
 
 def step_context(spec: WorkflowSpec, trigger_data: Any, outputs: dict[str, Any]) -> dict[str, Any]:
     """The names a step's input templates see."""
-    return {"trigger": trigger_data, "steps": outputs, "params": spec.trigger.parameters}
+    tables = {name: table.as_template_value(name) for name, table in spec.lookup_tables.items()}
+    return {"trigger": trigger_data, "steps": outputs, "params": spec.trigger.parameters, "tables": tables}
 
 
 def idempotency_key(workflow_id: int, dedupe_key: str, step_key: str) -> str:

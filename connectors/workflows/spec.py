@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -12,6 +13,7 @@ from connectors.spec.app_version import APP_REF
 from connectors.spec.app_version import KEY as NAME
 from connectors.spec.base import SpecModel
 from connectors.spec.conditions import ConditionsSpec
+from connectors.spec.lookup_tables import LookupTableSpec
 from connectors.workflows.schedules import PRESETS, is_valid_schedule
 
 
@@ -73,6 +75,10 @@ class WorkflowSpec(SpecModel):
     schedule: str | None = Field(default=None, description="Polling only: cron or preset (@hourly).")
     start_date: dt.datetime | None = Field(default=None, description="Polling only: the first data interval.")
     quality: QualitySpec | None = None
+    lookup_tables: dict[str, LookupTableSpec] = Field(
+        default_factory=dict,
+        description="Named key → value tables for the steps' templates: `{{ trigger.code | lookup(tables.name) }}`.",
+    )
     steps: list[StepSpec] = Field(min_length=1)
 
     @field_validator("schedule")
@@ -81,6 +87,15 @@ class WorkflowSpec(SpecModel):
         if value is not None and not is_valid_schedule(value):
             raise ValueError(f"{value!r} is neither a cron expression nor a preset ({', '.join(sorted(PRESETS))})")
         return value
+
+    @field_validator("lookup_tables")
+    @classmethod
+    def _table_names(cls, tables: dict[str, LookupTableSpec]) -> dict[str, LookupTableSpec]:
+        wrong = sorted(name for name in tables if not re.fullmatch(NAME, name))
+        if wrong:
+            raise ValueError(f"lookup table names are lowercase words joined by '_' (templates read tables.<name>): "
+                             f"{', '.join(map(repr, wrong))}")  # fmt: skip
+        return tables
 
     @model_validator(mode="after")
     def _unique_step_keys(self) -> WorkflowSpec:

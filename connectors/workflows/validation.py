@@ -19,6 +19,7 @@ from connectors.spec.documents import line_of, load_document
 from connectors.spec.errors import format_path
 from connectors.spec.references import check_template_names, declared_names
 from connectors.spec.templates import is_template
+from connectors.spec.triggers import OutputFieldSpec
 from connectors.workflows.spec import WorkflowSpec
 
 Problem = tuple[tuple[str | int, ...], str]
@@ -69,16 +70,24 @@ def check_workflow(
     trigger_app, found = _app(catalog, spec.trigger.app, ("trigger",))
     problems += found
     fields: set[str] | None = None  # what the trigger outputs; None: not declared, any field may be there
-    undeclared = {"steps": BEFORE_THIS_STEP, "params": "which is not a parameter of the trigger"}
+    undeclared = {
+        "steps": BEFORE_THIS_STEP,
+        "params": "which is not a parameter of the trigger",
+        "tables": "which is not one of the workflow's lookup_tables",
+    }
+    trigger_output: dict[str, OutputFieldSpec] = {}
     if trigger_app is not None:
         problems += _check_trigger(spec, trigger_app)
         problems += check_connection(("trigger",), spec.trigger.connection, trigger_app)
         trigger = trigger_app.triggers.get(spec.trigger.key)
         fields = set(trigger.output) if trigger is not None and trigger.output else None
+        trigger_output = dict(trigger.output) if trigger is not None else {}
         source = f"trigger '{spec.trigger.key}' of {trigger_app.ref}"
         undeclared["trigger"] = f"which {source} does not output"
         problems += _check_condition_fields(spec.conditions, fields, source)
     earlier: set[str] = set()
+    step_inputs: dict[str, dict[str, TypedFieldSpec]] = {}
+    tables = set(spec.lookup_tables)
     for index, step in enumerate(spec.steps):
         where: tuple[str | int, ...] = ("steps", index)
         app, found = _app(catalog, step.app, where)
@@ -90,10 +99,50 @@ def check_workflow(
                 problems.append(((*where, "action"), f"'{step.operation}' is a bulk action (many events per request): "
                                  "it must be the workflow's only step"))  # fmt: skip
             problems += check_connection(where, step.connection, app)
-        scope = {"trigger": fields, "params": set(spec.trigger.parameters), "steps": set(earlier)}
+            operation = (app.actions if step.kind == "action" else app.searches).get(step.operation)
+            step_inputs[step.key] = dict(operation.inputs) if operation is not None else {}
+        scope = {"trigger": fields, "params": set(spec.trigger.parameters), "steps": set(earlier), "tables": tables}
         problems += _check_mapping((*where, "inputs"), step.inputs, scope, undeclared)
         earlier.add(step.key)
+    problems += _check_lookup_tables(spec, trigger_output, step_inputs)
     return problems
+
+
+def _check_lookup_tables(
+    spec: WorkflowSpec, trigger_output: dict[str, OutputFieldSpec], step_inputs: dict[str, dict[str, TypedFieldSpec]]
+) -> Iterator[Problem]:
+    """Each table against the vocabularies it names: a row for every key the trigger field can hold (unless there
+    is a fallback), no row for a key it cannot, and only values the step input accepts."""
+    for name, table in spec.lookup_tables.items():
+        where: tuple[str | int, ...] = ("lookup_tables", name)
+        if table.keys is not None:
+            field_name = table.keys.removeprefix("trigger.")
+            field = trigger_output.get(field_name)
+            if not table.keys.startswith("trigger.") or field is None or not field.choices:
+                yield (*where, "keys"), (f"{table.keys!r} is not a trigger output declaring choices "
+                                         f"(write trigger.<field>; the trigger's fields: "
+                                         f"{', '.join(sorted(trigger_output)) or 'none declared'})")  # fmt: skip
+            else:
+                choices = [str(choice) for choice in field.choices]
+                unknown = [key for key in table.rows if key not in choices]
+                if unknown:
+                    yield (*where, "rows"), f"{', '.join(unknown)}: not a value trigger field '{field_name}' can hold"
+                missing = [choice for choice in choices if choice not in table.rows]
+                if missing and not table.has_fallback:
+                    yield (*where, "rows"), (f"no row for {', '.join(missing)} (values of trigger field "
+                                             f"'{field_name}'): add them, or a fallback")  # fmt: skip
+        if table.values is not None:
+            step_key, _, input_name = table.values.removeprefix("steps.").partition(".")
+            target = step_inputs.get(step_key, {}).get(input_name)
+            if not table.values.startswith("steps.") or target is None or not target.choices:
+                yield (*where, "values"), (f"{table.values!r} is not a step input declaring choices "
+                                           "(write steps.<step key>.<input>)")  # fmt: skip
+            else:
+                values = list(table.rows.values()) + ([table.fallback] if table.has_fallback else [])
+                wrong = sorted({str(value) for value in values if str(value) not in target.choices})
+                if wrong:
+                    accepted = ", ".join(target.choices)
+                    yield (*where, "rows"), f"{', '.join(wrong)}: not accepted by input '{table.values}' ({accepted})"
 
 
 def _check_trigger(spec: WorkflowSpec, app: AppVersionSpec) -> Iterator[Problem]:
