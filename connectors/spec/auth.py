@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from connectors.spec.base import RequestSpec, SpecModel
+from connectors.spec.base import HttpMethod, RequestSpec, SpecModel
 
 
 class CredentialFieldSpec(SpecModel):
@@ -33,11 +34,63 @@ class AuthTestSpec(SpecModel):
     )
 
 
+class TokenSourceSpec(SpecModel):
+    """Where a value is found in a response: a JSON path, a header or a cookie."""
+
+    from_: Literal["json", "header", "cookie"] = Field(alias="from")
+    path: str = Field(description="Dotted JSON path, header name or cookie name; '$' is the whole JSON body.")
+
+
+class AskedAgainSpec(SpecModel):
+    """An answer meaning the pre-request's value is no longer good (SAP: 403 with `x-csrf-token: Required`)."""
+
+    statuses: list[int] = Field(default_factory=lambda: [403])
+    header: str | None = Field(default=None, description="A header the answer carries, e.g. `x-csrf-token`.")
+    header_value: str | None = Field(default=None, description="Its value, compared without case: `Required`.")
+
+    def matches(self, status: int, headers: Mapping[str, str]) -> bool:
+        if status not in self.statuses:
+            return False
+        if self.header is None:
+            return True
+        value = headers.get(self.header)
+        return value is not None and (self.header_value is None or value.lower() == self.header_value.lower())
+
+
+class PreRequestSpec(SpecModel):
+    """A request sent, with the connection's auth, before the requests that need what it answers, and whose value
+    is reused until the app asks for a new one: SAP S/4HANA's CSRF token (`x-csrf-token: Fetch` on a GET; the
+    token, and the session cookies that answer set, go with every write until a 403 says `Required`)."""
+
+    request: RequestSpec = Field(description="The fetch, e.g. GET of the OData service root with x-csrf-token: Fetch.")
+    value: TokenSourceSpec = Field(description="Where its answer holds the value (`{from: header, path: ...}`).")
+    name: str = Field(
+        default="pre_request_token",
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="The value's name in templates: `auth.<name>`.",
+    )
+    methods: list[HttpMethod] = Field(
+        default_factory=lambda: ["POST", "PUT", "PATCH", "DELETE"],
+        description="The requests that need it (SAP: every modifying request).",
+    )
+    headers: dict[str, str] = Field(
+        description="What those requests carry, e.g. `{x-csrf-token: '{{ auth.csrf_token }}'}`. Cookies the "
+        "fetch's answer set are sent back by the connection's HTTP session."
+    )
+    again: AskedAgainSpec = Field(
+        default_factory=AskedAgainSpec,
+        description="An answer asking for a new value: fetched again, and the request sent once more.",
+    )
+
+
 class _AuthBase(SpecModel):
     fields: dict[str, CredentialFieldSpec] = Field(
         default_factory=dict, description="Extra credential fields beyond the ones the auth type implies."
     )
     test: AuthTestSpec | None = Field(default=None, description="How to prove the credentials work.")
+    pre_request: PreRequestSpec | None = Field(
+        default=None, description="A value fetched before the requests that need it (a CSRF token)."
+    )
 
     def builtin_fields(self) -> dict[str, CredentialFieldSpec]:
         return {}
@@ -78,13 +131,6 @@ class ApiKeyAuthSpec(_AuthBase):
         if not self.fields:
             raise ValueError("api_key auth needs 'fields' declaring the credential(s), e.g. api_key")
         return self
-
-
-class TokenSourceSpec(SpecModel):
-    """Where a value is found in a response: a JSON path, a header or a cookie."""
-
-    from_: Literal["json", "header", "cookie"] = Field(alias="from")
-    path: str = Field(description="Dotted JSON path, header name or cookie name; '$' is the whole JSON body.")
 
 
 class ExpirySignalSpec(SpecModel):

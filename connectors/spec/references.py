@@ -21,6 +21,8 @@ def check_references(spec: AppVersionSpec) -> list[tuple[Path, str]]:
     """Return (path, message) for every reference to something the app version does not declare."""
     common: dict[str, set[str]] = {"properties": set(spec.properties), "env": set(spec.environment)}
     auth_names = set(spec.auth.credential_fields()) | set(spec.auth.obtained_names())
+    if spec.auth.pre_request is not None:
+        auth_names.add(spec.auth.pre_request.name)
     with_auth = {**common, "auth": auth_names}
     problems: list[tuple[Path, str]] = []
     problems += check_template_names(("base_url",), spec.base_url, common)

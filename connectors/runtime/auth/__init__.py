@@ -5,6 +5,7 @@ from __future__ import annotations
 from connectors.runtime.auth.base import AppAuth, AuthContext
 from connectors.runtime.auth.oauth1 import OAuth1Auth
 from connectors.runtime.auth.oauth2 import OAuth2Auth
+from connectors.runtime.auth.pre_request import PreRequestAuth
 from connectors.runtime.auth.session import SessionAuth
 from connectors.runtime.auth.static import ApiKeyAuth, BasicAuth, DigestAuth, NoAuth
 from connectors.runtime.auth.token_store import (
@@ -26,8 +27,10 @@ AUTH_CLASSES: dict[str, type[AppAuth]] = {
 
 
 def build_auth(context: AuthContext) -> AppAuth:
-    """The auth object for a connection, chosen by the spec's `type`."""
-    return AUTH_CLASSES[context.spec.type](context)  # type: ignore[attr-defined]
+    """The auth object for a connection, chosen by the spec's `type`; wrapped when it declares a `pre_request`."""
+    auth = AUTH_CLASSES[context.spec.type](context)  # type: ignore[attr-defined]
+    pre_request = context.spec.pre_request
+    return auth if pre_request is None else PreRequestAuth(auth, pre_request)
 
 
 __all__ = [

@@ -74,6 +74,11 @@ class AppAuth(AuthBase):
         """Obtain fresh credentials after `signals_expiry`; only called once per request."""
         raise NotImplementedError
 
+    def outbound_send(self) -> Send:
+        if self.context.send is None:
+            raise ConfigurationError(f"{self.context.app_ref}: this auth needs a sender for its token requests")
+        return self.context.send
+
 
 class TemplatedAuth(AppAuth):
     """Applies the spec's `headers`, `query` and `cookies` templates to each request."""
@@ -92,8 +97,3 @@ class TemplatedAuth(AppAuth):
         if query:
             request.prepare_url(request.url, query)
         return request
-
-    def outbound_send(self) -> Send:
-        if self.context.send is None:
-            raise ConfigurationError(f"{self.context.app_ref}: this auth needs a sender for its token requests")
-        return self.context.send
