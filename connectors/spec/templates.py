@@ -17,6 +17,7 @@ from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from connectors.spec.lookup_tables import lookup
+from connectors.spec.odata import FILTERS as ODATA_FILTERS
 from connectors.spec.template_limits import GUARDED_OPERATORS, WIDTH_FILTERS, bounded, check_binop, check_call
 from connectors.spec.url_templates import PATH_FILTER, SEGMENT_FILTER, url_path, url_segment
 
@@ -48,6 +49,7 @@ ENVIRONMENT.filters.update({SEGMENT_FILTER: url_segment, PATH_FILTER: url_path})
 ENVIRONMENT.filters.update({name: bounded(ENVIRONMENT.filters[name]) for name in WIDTH_FILTERS})
 ENVIRONMENT.filters["format"] = bounded(ENVIRONMENT.filters["format"], format_first=True)
 ENVIRONMENT.filters["lookup"] = lookup  # a workflow's lookup tables (`tables.<name>`)
+ENVIRONMENT.filters.update(ODATA_FILTERS)  # `$filter` literals: odata_string, odata_datetime, ...
 del ENVIRONMENT.globals["lipsum"]  # lorem ipsum of any size: nothing a definition needs
 
 
