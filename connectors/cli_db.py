@@ -61,5 +61,7 @@ def registry_session() -> Iterator[Session]:
             f"the registry database at {where} has schema revision {current}; this version needs {head}: "
             "run `integrations db migrate`"
         )
+    from connectors.hooks.dag_parsing import parse_changed_workflows
+
     with session_scope(url) as session:
-        yield session
+        yield parse_changed_workflows(session)

@@ -1,13 +1,17 @@
 """Workflow rows -> Airflow DAGs: one DAG per enabled workflow, built from one cheap query.
 
-A worker running one task builds only its own DAG (`get_parsing_context`). A row that cannot be built becomes a
-DAG of its own that shows the error (tag `broken`), so the other workflows still load.
+The workflows are spread over the shard files of the DAGs folder (`dags/shard_03_of_16.py` builds the workflows whose
+DAG id hashes to shard 3, `connectors.registry.dag_ids.shard_of`), so each file stays small at 10,000 workflows and
+a changed workflow re-parses only its file. A worker running one task builds only its own DAG
+(`get_parsing_context`). A row that cannot be built becomes a DAG of its own that shows the error (tag `broken`), so
+the other workflows still load.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +22,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from connectors.operators.polling import POLL, PollOperator
 from connectors.operators.workflow import PROCESS_EVENTS, ProcessEventsOperator
-from connectors.registry.dag_ids import DAG_PREFIX, dag_id_for, parse_dag_id
+from connectors.registry.dag_ids import DAG_PREFIX, dag_id_for, parse_dag_id, shard_of, shard_of_file
 from connectors.registry.db import get_engine
 
 log = logging.getLogger(__name__)
@@ -76,8 +80,11 @@ _STEPS = table("workflow_steps", *map(column, ["workflow_id", "position", "key",
                                                "kind", "operation"]))  # fmt: skip
 
 
-def workflow_rows(only_dag_id: str | None = None, url: str | None = None) -> list[WorkflowRow]:
-    """Enabled workflows with their steps, in one query, sorted for deterministic DAGs."""
+def workflow_rows(
+    only_dag_id: str | None = None, url: str | None = None, shard: tuple[int, int] | None = None
+) -> list[WorkflowRow]:
+    """Enabled workflows with their steps, in one query, sorted for deterministic DAGs; with `shard` (index, count),
+    only the workflows of that shard."""
     w, s = _WORKFLOWS.c, _STEPS.c
     query = (
         select(
@@ -113,6 +120,8 @@ def workflow_rows(only_dag_id: str | None = None, url: str | None = None) -> lis
     with get_engine(url).connect() as connection:
         for r in connection.execute(query):
             row = rows.get(r[0])
+            if row is None and shard is not None and shard_of(dag_id_for(r[1], r[2]), shard[1]) != shard[0]:
+                continue
             if row is None:
                 row = rows[r[0]] = WorkflowRow(
                     r[0], r[1], r[2], r[3], r[4], f"{r[5]}@{r[6]}", r[7], r[8] or {}, r[9], r[10], r[11]
@@ -209,13 +218,26 @@ def build_dags(rows: Iterable[WorkflowRow], deprecated: dict[str, str] | None = 
     return dags
 
 
-def register_workflow_dags(namespace: MutableMapping[str, Any], url: str | None = None) -> dict[str, DAG]:
-    """Put the workflow DAGs into a DAG file's globals; only the requested DAG when a worker runs one task."""
+def register_shard(namespace: MutableMapping[str, Any], file: str, url: str | None = None) -> dict[str, DAG]:
+    """A shard file's DAGs: `register_shard(globals(), __file__)` in `dags/shard_03_of_16.py`."""
+    shard = shard_of_file(os.path.basename(file))
+    if shard is None:
+        raise ValueError(f"{file}: a shard file is named shard_<index>_of_<count>.py, e.g. shard_03_of_16.py")
+    return register_workflow_dags(namespace, url, shard)
+
+
+def register_workflow_dags(
+    namespace: MutableMapping[str, Any], url: str | None = None, shard: tuple[int, int] | None = None
+) -> dict[str, DAG]:
+    """Put the workflow DAGs (of `shard`, else all) into a DAG file's globals; only the requested DAG when a worker
+    runs one task."""
     wanted = get_parsing_context().dag_id
     if wanted is not None and not wanted.startswith(DAG_PREFIX):
         return {}
+    if wanted is not None and shard is not None and shard_of(wanted, shard[1]) != shard[0]:
+        return {}
     try:
-        rows = workflow_rows(wanted, url)
+        rows = workflow_rows(wanted, url, shard)
     except (OperationalError, ProgrammingError) as exc:
         log.warning("registry database not ready (run `integrations db migrate`): %s", exc)
         return {}

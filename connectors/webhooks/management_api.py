@@ -15,13 +15,15 @@ and every Airflow process that loads the plugin builds the receiver without serv
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from connectors.registry.db import session_scope
 from connectors.services import Problem, ServiceError
@@ -211,8 +213,12 @@ def management_api(
     )
     api.add_exception_handler(ServiceError, lambda _request, exc: _error(exc))  # type: ignore[arg-type]
 
-    def sessions() -> Any:
-        return session_scope(receiver.url)
+    @contextmanager
+    def sessions() -> Iterator[Session]:
+        from connectors.hooks.dag_parsing import parse_changed_workflows
+
+        with session_scope(receiver.url) as session:
+            yield parse_changed_workflows(session)
 
     def types() -> ConnectionTypes:
         if connection_types is not None:

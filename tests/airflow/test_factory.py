@@ -1,4 +1,5 @@
-"""The DAG factory: one DAG per enabled workflow row, deterministic, lazy for workers, robust to a bad row."""
+"""The DAG factory: one DAG per enabled workflow row, spread over the shard files, deterministic, lazy for workers,
+robust to a bad row; a changed workflow asks Airflow to parse its shard file."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from connectors.factory import register_workflow_dags
+from connectors.factory import register_shard, register_workflow_dags
+from connectors.registry.dag_ids import SHARDS, shard_file, shard_of
 from connectors.registry.db import session_scope
 from connectors.registry.models import Workflow
 from tests.unit.registry.test_registry import apply_seed_workflows
 
-DAG_FILE = Path(__file__).resolve().parents[2] / "dags" / "integrations.py"
+DAGS = Path(__file__).resolve().parents[2] / "dags"
 SEEDS = Path(__file__).resolve().parents[2] / "include" / "workflows"
 
 
@@ -76,7 +78,7 @@ def test_dag_file_imports_cleanly_in_a_dagbag(sqlite_registry: str) -> None:
     from airflow.dag_processing.dagbag import DagBag
 
     apply_seed_workflows(sqlite_registry)
-    bag = DagBag(dag_folder=str(DAG_FILE))
+    bag = DagBag(dag_folder=str(DAGS))
     assert bag.import_errors == {}
     assert len(bag.dags) == len(list(SEEDS.glob("*.yaml")))
 
@@ -93,14 +95,14 @@ def test_workflow_on_a_deprecated_version_is_marked_on_its_dag(
     from connectors.workflows.store import apply_workflows
     from connectors.workflows.validation import load_workflow
 
-    shopify = DAG_FILE.parents[1] / "connectors" / "apps" / "shopify" / "1.0.0.yaml"
+    shopify = DAGS.parent / "connectors" / "apps" / "shopify" / "1.0.0.yaml"
     folder = tmp_path / "apps" / "shopify"
     folder.mkdir(parents=True)
     (folder / "0.9.0.yaml").write_text(shopify.read_text().replace(
         "version: 1.0.0", "version: 0.9.0\nstatus: deprecated\ndeprecation: {sunset: 2099-01-01, replacement: 1.0.0}"
     ))  # fmt: skip
     monkeypatch.setenv("INTEGRATIONS_APPS_PATH", str(tmp_path / "apps"))
-    seed = DAG_FILE.parents[1] / "include" / "workflows" / "eshopbox_delivered_to_shopify_event.yaml"
+    seed = DAGS.parent / "include" / "workflows" / "eshopbox_delivered_to_shopify_event.yaml"
     old = tmp_path / "old.yaml"
     old.write_text(seed.read_text().replace("shopify@1.0.0", "shopify@0.9.0"))
     with session_scope(sqlite_registry) as session:  # a workflow that was on 0.9.0 before it was deprecated
@@ -108,3 +110,58 @@ def test_workflow_on_a_deprecated_version_is_marked_on_its_dag(
     dag = register_workflow_dags({})["wf.demo.eshopbox_delivered_to_shopify_event"]
     assert "deprecated:shopify@0.9.0" in dag.tags
     assert "`shopify@0.9.0` is sunset on 2099-01-01" in dag.doc_md
+
+
+# -- shards -------------------------------------------------------------------------------------------------------
+
+
+def test_the_dags_folder_holds_one_file_per_shard() -> None:
+    assert sorted(path.name for path in DAGS.glob("*.py")) == [shard_file(i) for i in range(SHARDS)]
+
+
+def test_each_workflow_is_built_by_exactly_one_shard_file(sqlite_registry: str) -> None:
+    apply_seed_workflows(sqlite_registry)
+    built = [set(register_shard({}, str(DAGS / shard_file(i)))) for i in range(SHARDS)]
+    everything = set(register_workflow_dags({}))
+    assert sum(len(dags) for dags in built) == len(everything) and set().union(*built) == everything
+    for index, dags in enumerate(built):
+        assert all(shard_of(dag_id) == index for dag_id in dags)
+
+
+def test_a_worker_parsing_another_shards_file_builds_nothing(
+    sqlite_registry: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    apply_seed_workflows(sqlite_registry)
+    dag_id = "wf.demo.shopify_order_to_eshopbox"
+    monkeypatch.setenv("_AIRFLOW_PARSING_CONTEXT_DAG_ID", dag_id)
+    own, other = shard_of(dag_id), (shard_of(dag_id) + 1) % SHARDS
+    assert list(register_shard({}, shard_file(own))) == [dag_id]
+    assert register_shard({}, shard_file(other)) == {}
+
+
+def test_a_file_not_named_as_a_shard_is_refused() -> None:
+    with pytest.raises(ValueError, match="shard_<index>_of_<count>.py"):
+        register_shard({}, "integrations.py")
+
+
+@pytest.mark.usefixtures("airflow_db")
+def test_changing_a_workflow_asks_airflow_to_parse_only_its_shard_file(sqlite_registry: str) -> None:
+    from airflow.models.dagbag import DagPriorityParsingRequest
+    from airflow.utils.session import create_session
+    from sqlalchemy import delete, select
+
+    from connectors.cli_db import registry_session
+    from connectors.services.workflows import set_enabled
+
+    def requested() -> list[str]:
+        with create_session() as session:
+            return sorted(session.scalars(select(DagPriorityParsingRequest.relative_fileloc)))
+
+    with create_session() as session:
+        session.execute(delete(DagPriorityParsingRequest))
+    apply_seed_workflows(sqlite_registry)
+    assert requested() == []  # applied without a watched session: nothing asked
+    set_enabled(registry_session, "wf.demo.shopify_order_to_eshopbox", False)
+    assert requested() == [shard_file(shard_of("wf.demo.shopify_order_to_eshopbox"))]
+    set_enabled(registry_session, "wf.demo.shopify_order_to_eshopbox", True)  # the request is still pending
+    assert requested() == [shard_file(shard_of("wf.demo.shopify_order_to_eshopbox"))]
