@@ -56,13 +56,13 @@ def test_a_burst_goes_at_once_then_the_rate_holds(registry_url: str) -> None:
         get_engine(registry_url), "shopify/acme", 10.0, 5, clock=lambda: still, sleep=lambda _: None
     )
     waits = [budget.acquire() for _ in range(8)]
-    assert waits[:5] == pytest.approx([0, 0, 0, 0, 0], abs=1e-6)  # the burst: no wait
-    assert waits[5:] == pytest.approx([0.1, 0.2, 0.3], abs=1e-3)  # then one request per 100 ms
+    assert waits[:4] == pytest.approx([0, 0, 0, 0], abs=1e-6)  # the burst less one kept back: no wait
+    assert waits[4:] == pytest.approx([0.1, 0.2, 0.3, 0.4], abs=1e-3)  # then one request per 100 ms
 
 
 def test_the_apps_usage_header_pushes_the_budget_back(registry_url: str) -> None:
     budget = DatabaseRateBudget(get_engine(registry_url), "shopify/acme", 2.0, 40, sleep=lambda _: None)
-    assert [budget.acquire() for _ in range(3)] == [0, 0, 0]  # a burst of 40 allowed
+    assert [budget.acquire() for _ in range(3)] == [0, 0, 0]  # a burst of 40 declared (39 used)
     budget.observe_usage(40, 40)  # the app says its bucket is full: one call per leak, no burst
     waits = [budget.acquire() for _ in range(3)]
     assert waits == pytest.approx([0.5, 1.0, 1.5], abs=0.05)
