@@ -18,6 +18,11 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from connectors.sandbox.business_central.settings import BusinessCentralConfig
+from connectors.sandbox.sap_business_one.settings import SapBusinessOneConfig
+from connectors.sandbox.sap_s4hana.settings import SapS4hanaConfig
+from connectors.sandbox.shiprocket.settings import ShiprocketConfig
+
 # Admin REST 2024-10 accepts these FulfillmentEvent statuses; `delayed` arrived in 2025-01/2025-07 and
 # `carrier_picked_up` in 2025-10 (shopify.dev FulfillmentEventStatus per version).
 EVENT_STATUSES_2024_10 = [
@@ -198,6 +203,10 @@ class SandboxConfig(_Section):
     magento: MagentoConfig = Field(default_factory=MagentoConfig)
     amazon: AmazonConfig = Field(default_factory=AmazonConfig)
     paytm_mall: PaytmMallConfig = Field(default_factory=PaytmMallConfig)
+    sap_s4hana: SapS4hanaConfig = Field(default_factory=SapS4hanaConfig)
+    business_central: BusinessCentralConfig = Field(default_factory=BusinessCentralConfig)
+    sap_business_one: SapBusinessOneConfig = Field(default_factory=SapBusinessOneConfig)
+    shiprocket: ShiprocketConfig = Field(default_factory=ShiprocketConfig)
     webhook_timeout: float = Field(default=5.0, description="Seconds per delivery attempt (Shopify: 5 s).")
 
     @classmethod
@@ -214,6 +223,10 @@ class SandboxConfig(_Section):
             ("magento", MagentoConfig),
             ("amazon", AmazonConfig),
             ("paytm_mall", PaytmMallConfig),
+            ("sap_s4hana", SapS4hanaConfig),
+            ("business_central", BusinessCentralConfig),
+            ("sap_business_one", SapBusinessOneConfig),
+            ("shiprocket", ShiprocketConfig),
         ):
             values = {}
             for name, field in model.model_fields.items():

@@ -17,6 +17,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from connectors.sandbox.amazon.simulator import build_amazon
+from connectors.sandbox.business_central.simulator import build_business_central
 from connectors.sandbox.config import SandboxConfig
 from connectors.sandbox.delhivery.simulator import build_delhivery
 from connectors.sandbox.emission import WebhookSender
@@ -24,6 +25,9 @@ from connectors.sandbox.eshopbox.simulator import build_eshopbox
 from connectors.sandbox.flipkart.simulator import build_flipkart
 from connectors.sandbox.magento.simulator import build_magento
 from connectors.sandbox.paytm_mall.simulator import build_paytm_mall
+from connectors.sandbox.sap_business_one.simulator import build_sap_business_one
+from connectors.sandbox.sap_s4hana.simulator import build_sap_s4hana
+from connectors.sandbox.shiprocket.simulator import build_shiprocket
 from connectors.sandbox.shopify.simulator import build_shopify
 from connectors.sandbox.state import SandboxState
 from connectors.sandbox.woocommerce.simulator import build_woocommerce
@@ -56,6 +60,14 @@ def create_app(config: SandboxConfig | None = None) -> FastAPI:
                 "FULFILLMENT_HOST": "/paytm_mall/fulfillment",
                 "CATALOG_HOST": "/paytm_mall/catalogadmin",
             },
+            "business_central": {
+                "API_BASE_URL": "/business_central",
+                "LOGIN_BASE_URL": "/business_central/login",
+                "NAV_SERVER_URL": "/business_central/nav",
+            },
+            "sap_business_one": {"SERVICE_LAYER_URL": "/sap_business_one/b1s/v1"},
+            "sap_s4hana": {"BASE_URL": "/sap_s4hana", "odata": "/sap_s4hana/sap/opu/odata/sap"},
+            "shiprocket": {"BASE_URL": "/shiprocket/v1/external"},
             "control": [
                 "/shopify/_sandbox",
                 "/eshopbox/_sandbox",
@@ -65,6 +77,10 @@ def create_app(config: SandboxConfig | None = None) -> FastAPI:
                 "/magento/_sandbox",
                 "/amazon/_sandbox",
                 "/paytm_mall/_sandbox",
+                "/business_central/_sandbox",
+                "/sap_business_one/_sandbox",
+                "/sap_s4hana/_sandbox",
+                "/shiprocket/_sandbox",
                 "/_sandbox/reset",
             ],
         }
@@ -87,6 +103,10 @@ def create_app(config: SandboxConfig | None = None) -> FastAPI:
     app.mount("/magento", build_magento(config.magento, state))
     app.mount("/amazon", build_amazon(config.amazon, state))
     app.mount("/paytm_mall", build_paytm_mall(config.paytm_mall, state))
+    app.mount("/shiprocket", build_shiprocket(config.shiprocket, state, sender))
+    app.mount("/business_central", build_business_central(config.business_central, state))
+    app.mount("/sap_business_one", build_sap_business_one(config.sap_business_one, state))
+    app.mount("/sap_s4hana", build_sap_s4hana(config.sap_s4hana, state))
     return app
 
 

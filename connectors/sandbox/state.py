@@ -10,11 +10,28 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from connectors.sandbox.business_central.data import BusinessCentralData
 from connectors.sandbox.faults import Fault
+from connectors.sandbox.sap_business_one.data import SapBusinessOneData
+from connectors.sandbox.sap_s4hana.data import SapS4hanaData
+from connectors.sandbox.shiprocket.data import ShiprocketData
 from connectors.sandbox.throttling import Throttle
 from connectors.sandbox.timestamps import parse_time
 
-VENDORS = ("shopify", "eshopbox", "delhivery", "woocommerce", "flipkart", "magento", "amazon", "paytm_mall")
+VENDORS = (
+    "shopify",
+    "eshopbox",
+    "delhivery",
+    "woocommerce",
+    "flipkart",
+    "magento",
+    "amazon",
+    "paytm_mall",
+    "sap_s4hana",
+    "business_central",
+    "sap_business_one",
+    "shiprocket",
+)
 
 
 class InventoryItems(dict[int, dict[str, Any]]):
@@ -278,6 +295,10 @@ _DATA: dict[str, Callable[[], Any]] = {
     "magento": MagentoData,
     "amazon": AmazonData,
     "paytm_mall": PaytmMallData,
+    "sap_s4hana": SapS4hanaData,
+    "business_central": BusinessCentralData,
+    "sap_business_one": SapBusinessOneData,
+    "shiprocket": ShiprocketData,
 }
 
 
@@ -294,6 +315,10 @@ class SandboxState:
         self.magento = MagentoData()
         self.amazon = AmazonData()
         self.paytm_mall = PaytmMallData()
+        self.sap_s4hana = SapS4hanaData()
+        self.business_central = BusinessCentralData()
+        self.sap_business_one = SapBusinessOneData()
+        self.shiprocket = ShiprocketData()
         self.deliveries: dict[str, Any] = {}  # delivery id -> emission.Delivery
         self.faults: dict[str, list[Fault]] = {vendor: [] for vendor in VENDORS}  # set by `/_sandbox/faults`
 
