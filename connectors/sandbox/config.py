@@ -19,6 +19,9 @@ from typing import Any, get_args
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.sandbox.business_central.settings import BusinessCentralConfig
+from connectors.sandbox.clickpost.settings import ClickPostConfig
+from connectors.sandbox.ginesys.settings import GinesysConfig
+from connectors.sandbox.marg.settings import MargConfig
 from connectors.sandbox.sap_business_one.settings import SapBusinessOneConfig
 from connectors.sandbox.sap_s4hana.settings import SapS4hanaConfig
 from connectors.sandbox.shiprocket.settings import ShiprocketConfig
@@ -98,6 +101,22 @@ class DelhiveryConfig(_Section):
         default=750, description="Tracking calls per window per client IP (documented: 750 per 5 min); None = off."
     )
     tracking_rate_window: float = 300.0
+    invoice_rate_limit: int | None = Field(
+        default=40, description="Shipping-charge calls per window per client IP (documented: 40 a minute); None = off."
+    )
+    invoice_rate_window: float = 60.0
+    create_rate_limit: int | None = Field(
+        default=None, description="Shipment-creation (CMU) calls per window per IP: undocumented, so off (None)."
+    )
+    create_rate_window: float = 60.0
+    pickup_rate_limit: int | None = Field(
+        default=None, description="Pickup requests per window per IP: undocumented, so off (None)."
+    )
+    pickup_rate_window: float = 60.0
+    pickup_locations: list[str] = Field(
+        default_factory=lambda: ["Eshopbox GGN"], description="Warehouse names registered with Delhivery."
+    )
+    client_name: str = "ESHOPBOX SURFACE"
 
 
 class WooCommerceConfig(_Section):
@@ -207,6 +226,9 @@ class SandboxConfig(_Section):
     business_central: BusinessCentralConfig = Field(default_factory=BusinessCentralConfig)
     sap_business_one: SapBusinessOneConfig = Field(default_factory=SapBusinessOneConfig)
     shiprocket: ShiprocketConfig = Field(default_factory=ShiprocketConfig)
+    ginesys: GinesysConfig = Field(default_factory=GinesysConfig)
+    marg: MargConfig = Field(default_factory=MargConfig)
+    clickpost: ClickPostConfig = Field(default_factory=ClickPostConfig)
     webhook_timeout: float = Field(default=5.0, description="Seconds per delivery attempt (Shopify: 5 s).")
 
     @classmethod
@@ -227,6 +249,9 @@ class SandboxConfig(_Section):
             ("business_central", BusinessCentralConfig),
             ("sap_business_one", SapBusinessOneConfig),
             ("shiprocket", ShiprocketConfig),
+            ("ginesys", GinesysConfig),
+            ("marg", MargConfig),
+            ("clickpost", ClickPostConfig),
         ):
             values = {}
             for name, field in model.model_fields.items():

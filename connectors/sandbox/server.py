@@ -18,12 +18,15 @@ from fastapi import FastAPI
 
 from connectors.sandbox.amazon.simulator import build_amazon
 from connectors.sandbox.business_central.simulator import build_business_central
+from connectors.sandbox.clickpost.simulator import build_clickpost
 from connectors.sandbox.config import SandboxConfig
 from connectors.sandbox.delhivery.simulator import build_delhivery
 from connectors.sandbox.emission import WebhookSender
 from connectors.sandbox.eshopbox.simulator import build_eshopbox
 from connectors.sandbox.flipkart.simulator import build_flipkart
+from connectors.sandbox.ginesys.simulator import build_ginesys
 from connectors.sandbox.magento.simulator import build_magento
+from connectors.sandbox.marg.simulator import build_marg
 from connectors.sandbox.paytm_mall.simulator import build_paytm_mall
 from connectors.sandbox.sap_business_one.simulator import build_sap_business_one
 from connectors.sandbox.sap_s4hana.simulator import build_sap_s4hana
@@ -68,6 +71,9 @@ def create_app(config: SandboxConfig | None = None) -> FastAPI:
             "sap_business_one": {"SERVICE_LAYER_URL": "/sap_business_one/b1s/v1"},
             "sap_s4hana": {"BASE_URL": "/sap_s4hana", "odata": "/sap_s4hana/sap/opu/odata/sap"},
             "shiprocket": {"BASE_URL": "/shiprocket/v1/external"},
+            "ginesys": {"BASE_URL": "/ginesys"},
+            "marg": {"BASE_URL": "/marg"},
+            "clickpost": {"BASE_URL": "/clickpost"},
             "control": [
                 "/shopify/_sandbox",
                 "/eshopbox/_sandbox",
@@ -81,6 +87,9 @@ def create_app(config: SandboxConfig | None = None) -> FastAPI:
                 "/sap_business_one/_sandbox",
                 "/sap_s4hana/_sandbox",
                 "/shiprocket/_sandbox",
+                "/ginesys/_sandbox",
+                "/marg/_sandbox",
+                "/clickpost/_sandbox",
                 "/_sandbox/reset",
             ],
         }
@@ -104,6 +113,9 @@ def create_app(config: SandboxConfig | None = None) -> FastAPI:
     app.mount("/amazon", build_amazon(config.amazon, state))
     app.mount("/paytm_mall", build_paytm_mall(config.paytm_mall, state))
     app.mount("/shiprocket", build_shiprocket(config.shiprocket, state, sender))
+    app.mount("/ginesys", build_ginesys(config.ginesys, state))
+    app.mount("/marg", build_marg(config.marg, state))
+    app.mount("/clickpost", build_clickpost(config.clickpost, state, sender))
     app.mount("/business_central", build_business_central(config.business_central, state))
     app.mount("/sap_business_one", build_sap_business_one(config.sap_business_one, state))
     app.mount("/sap_s4hana", build_sap_s4hana(config.sap_s4hana, state))

@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.sandbox.business_central.data import BusinessCentralData
+from connectors.sandbox.clickpost.data import ClickPostData
 from connectors.sandbox.faults import Fault
+from connectors.sandbox.ginesys.data import GinesysData
+from connectors.sandbox.marg.data import MargData
 from connectors.sandbox.sap_business_one.data import SapBusinessOneData
 from connectors.sandbox.sap_s4hana.data import SapS4hanaData
 from connectors.sandbox.shiprocket.data import ShiprocketData
@@ -31,6 +34,9 @@ VENDORS = (
     "business_central",
     "sap_business_one",
     "shiprocket",
+    "ginesys",
+    "marg",
+    "clickpost",
 )
 
 
@@ -229,6 +235,8 @@ class DelhiveryData:
     scans: list[dict[str, Any]] = field(default_factory=list)
     webhook: dict[str, Any] = field(default_factory=dict)  # {url, header, token}
     throttle: Throttle = field(default_factory=Throttle)  # tracking per client IP, 429s per IP
+    orders: dict[str, str] = field(default_factory=dict)  # order id (CMU `order`) -> waybill
+    pickups: dict[int, dict[str, Any]] = field(default_factory=dict)  # pickup_id -> pickup request
 
 
 @dataclass
@@ -299,6 +307,9 @@ _DATA: dict[str, Callable[[], Any]] = {
     "business_central": BusinessCentralData,
     "sap_business_one": SapBusinessOneData,
     "shiprocket": ShiprocketData,
+    "ginesys": GinesysData,
+    "marg": MargData,
+    "clickpost": ClickPostData,
 }
 
 
@@ -319,6 +330,9 @@ class SandboxState:
         self.business_central = BusinessCentralData()
         self.sap_business_one = SapBusinessOneData()
         self.shiprocket = ShiprocketData()
+        self.ginesys = GinesysData()
+        self.marg = MargData()
+        self.clickpost = ClickPostData()
         self.deliveries: dict[str, Any] = {}  # delivery id -> emission.Delivery
         self.faults: dict[str, list[Fault]] = {vendor: [] for vendor in VENDORS}  # set by `/_sandbox/faults`
 

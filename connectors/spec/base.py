@@ -15,7 +15,7 @@ def _as_texts(value: Any) -> Any:
     return [str(item) for item in value] if isinstance(value, list) else value
 
 
-Choices = Annotated[list[str] | None, BeforeValidator(_as_texts)]
+Choices = Annotated[list[str] | None, BeforeValidator(_as_texts, json_schema_input_type=list[str | int] | None)]
 """Every value a field can take, written as text (`[1, 8, 9]` and `["1", "8", "9"]` are the same vocabulary)."""
 
 

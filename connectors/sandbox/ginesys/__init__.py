@@ -1,0 +1,1 @@
+"""Ginesys OMS (Browntape) simulator."""

@@ -1,0 +1,1 @@
+"""Marg ERP simulator (Marg Compusoft's eOnlineData web services)."""
