@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 
 @lru_cache(maxsize=1)
 def catalog() -> Catalog:
-    return Catalog.load()
+    """The app versions this process uses, each read when first asked for (`Catalog.on_demand`)."""
+    return Catalog.on_demand()
 
 
 def environment_variable_name(app_ref: str) -> str:

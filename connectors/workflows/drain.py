@@ -426,7 +426,8 @@ def _log_progress(totals: PushTotals, remaining: int) -> None:
 
 @cache
 def _catalog() -> Catalog:
-    return Catalog.load()
+    """The app versions this task's workflow uses, read when first asked for (not the whole catalog)."""
+    return Catalog.on_demand()
 
 
 def sensitive_fields(spec: WorkflowSpec) -> frozenset[str]:
