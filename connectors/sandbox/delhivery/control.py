@@ -30,6 +30,8 @@ def control_router(ctx: DelhiveryContext) -> APIRouter:
             return copy.deepcopy(
                 {
                     "shipments": list(data.shipments.values()),
+                    "orders": data.orders,
+                    "pickups": list(data.pickups.values()),
                     "scans": data.scans,
                     "webhook": data.webhook,
                     "deliveries": state.deliveries_of("delhivery"),
@@ -64,7 +66,8 @@ def control_router(ctx: DelhiveryContext) -> APIRouter:
     @router.post("/scan")
     async def scan(request: Request) -> dict[str, Any]:
         """Body: {"waybill", "status": "Delivered", "status_type"?, "location"?, "instructions"?, "nsl_code"?,
-        "status_datetime"?, "reference_no"?}: record the scan and push it. `?wait=true` delivers inline."""
+        "status_datetime"?, "reference_no"?}: record the scan and push it. `?wait=true` delivers inline. A return
+        is scanned with `status_type: RT` and closes as `RTO` (type DL); an NDR is a UD scan with an NDR NSL code."""
         body = await json_body(request, bad)
         if not isinstance(body, dict) or not body.get("waybill") or not body.get("status"):
             raise bad("waybill and status are required")
@@ -83,7 +86,8 @@ def control_router(ctx: DelhiveryContext) -> APIRouter:
                 "StatusLocation": body.get("location", "Delhi_Okhla_DC (Delhi)"),
                 "Instructions": body.get("instructions", status),
             }
-            nsl = body.get("nsl_code") or NSL_CODES.get(status, "")
+            returning = status_block["StatusType"] == "RT" or status == "RTO"  # no default code on the way back
+            nsl = body.get("nsl_code") or ("" if returning else NSL_CODES.get(status, ""))
             shipment.update(Status=status_block, NSLCode=nsl)
             if status == "In Transit" and not shipment["PickUpDate"]:
                 shipment["PickUpDate"] = status_block["StatusDateTime"]

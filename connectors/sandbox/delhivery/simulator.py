@@ -1,6 +1,7 @@
-"""Delhivery Express simulator: `Authorization: Token <key>` tracking API, throttled as Delhivery documents it (750
-calls per 5 minutes per IP; 429 counted), and the Scan Push webhook (static header chosen by the client, one
-immediate retry, then dropped). Control API under `/_sandbox/...`."""
+"""Delhivery Express simulator: `Authorization: Token <key>` APIs (tracking, shipment creation, pickup requests,
+shipping charges), each throttled per IP as Delhivery documents it (tracking 750 calls per 5 minutes, charges 40 a
+minute; 429s counted), and the Scan Push webhook (static header chosen by the client, one immediate retry, then
+dropped). Control API under `/_sandbox/...`."""
 
 from __future__ import annotations
 
@@ -11,15 +12,18 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from connectors.sandbox.config import DelhiveryConfig
+from connectors.sandbox.delhivery.charges import charges_router
 from connectors.sandbox.delhivery.context import DelhiveryContext
 from connectors.sandbox.delhivery.control import control_router
+from connectors.sandbox.delhivery.manifests import manifest_router
+from connectors.sandbox.delhivery.pickups import pickup_router
+from connectors.sandbox.delhivery.throttles import TRACKING, throttle
 from connectors.sandbox.emission import WebhookSender
 from connectors.sandbox.faults import install_faults
 from connectors.sandbox.state import SandboxState
-from connectors.sandbox.throttling import SlidingWindow, retry_after_seconds
-from connectors.sandbox.vendor_api import VendorError, install_error_handlers
+from connectors.sandbox.vendor_api import install_error_handlers
 
-TRACKING_SCOPE = "tracking"
+GUARDED = ("/api/", "/fm/")  # the paths that need the API token
 
 
 def build_delhivery(config: DelhiveryConfig, state: SandboxState, sender: WebhookSender) -> FastAPI:
@@ -30,7 +34,7 @@ def build_delhivery(config: DelhiveryConfig, state: SandboxState, sender: Webhoo
 
     @app.middleware("http")
     async def token_gate(request: Request, call_next: Any) -> Response:
-        if "/_sandbox/" in request.url.path or "/api/" not in request.url.path:
+        if "/_sandbox/" in request.url.path or not any(part in request.url.path for part in GUARDED):
             return await call_next(request)
         scheme, _, key = request.headers.get("Authorization", "").partition(" ")
         if scheme != "Token" or not key:
@@ -39,24 +43,9 @@ def build_delhivery(config: DelhiveryConfig, state: SandboxState, sender: Webhoo
             return _unauthorized("Invalid token.")
         return await call_next(request)
 
-    def throttle_tracking(request: Request) -> None:
-        """Delhivery throttles tracking per IP, not per token; refusals look like its other (DRF-style) errors."""
-        if config.tracking_rate_limit is None:
-            return
-        limit, window = config.tracking_rate_limit, config.tracking_rate_window
-        client = request.client.host if request.client else "unknown"
-        with state.lock:
-            allowed, calls = state.delhivery.throttle.admit(
-                TRACKING_SCOPE, client, lambda: SlidingWindow(limit, window)
-            )
-            wait = retry_after_seconds(calls)
-        if not allowed:
-            detail = f"Request was throttled. Expected available in {wait} seconds."
-            raise VendorError(429, {"detail": detail}, {"Retry-After": wait})
-
     @app.get("/api/v1/packages/json/")
     def track(request: Request) -> dict[str, Any]:
-        throttle_tracking(request)
+        throttle(ctx, request, TRACKING)  # per IP, not per token
         wanted = [w.strip() for w in request.query_params.get("waybill", "").split(",") if w.strip()]
         refs = [r.strip() for r in request.query_params.get("ref_ids", "").split(",") if r.strip()]
         with state.lock:
@@ -67,6 +56,8 @@ def build_delhivery(config: DelhiveryConfig, state: SandboxState, sender: Webhoo
         return {"ShipmentData": [{"Shipment": shipment} for shipment in found]}
 
     install_faults(app, state, "delhivery", lambda status, detail: {"detail": detail})
+    for router in (manifest_router(ctx), pickup_router(ctx), charges_router(ctx)):
+        app.include_router(router)
     app.include_router(control_router(ctx), prefix="/_sandbox")
     return app
 
