@@ -9,11 +9,13 @@ import string
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 from oauthlib.oauth1 import RequestValidator, ResourceEndpoint, SignatureOnlyEndpoint
+
+from tests.unit.auth.http_server import serving
 
 CONSUMER_KEY = "ck_3f1c0a9e8b7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b"
 CONSUMER_SECRET = "cs_9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b"
@@ -105,10 +107,6 @@ def _handler(state: OAuth1Server) -> type[BaseHTTPRequestHandler]:
 @pytest.fixture
 def oauth1_server() -> Iterator[OAuth1Server]:
     state = OAuth1Server()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    with serving(_handler(state)) as url:
+        state.url = url
+        yield state

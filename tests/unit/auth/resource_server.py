@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import jwt
 import pytest
 
 from tests.servers.oauth2_server import OAuth2TestServer
+from tests.unit.auth.http_server import serving
 
 
 @dataclass
@@ -51,10 +51,6 @@ def _handler(state: ResourceServer, keys: jwt.PyJWKClient) -> type[BaseHTTPReque
 @pytest.fixture
 def resource_server(oauth2_server_reset: OAuth2TestServer) -> Iterator[ResourceServer]:
     state = ResourceServer()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state, jwt.PyJWKClient(oauth2_server_reset.jwks_url)))
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    with serving(_handler(state, jwt.PyJWKClient(oauth2_server_reset.jwks_url))) as url:
+        state.url = url
+        yield state

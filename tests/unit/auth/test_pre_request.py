@@ -8,10 +8,9 @@ import base64
 import json
 import logging
 import secrets
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -21,6 +20,7 @@ from connectors.runtime.http.client import AppClient
 from connectors.runtime.http.request import RenderedRequest
 from connectors.spec import AppDefinitionError
 from connectors.spec.loader import load_app_version
+from tests.unit.auth.http_server import JsonHandler, serving
 from tests.unit.auth.specs import app_with_auth, client_for, get
 
 USER, PASSWORD = "COMM_USER", "s3cret-sap-pass"
@@ -40,20 +40,7 @@ class CsrfServer:
 
 
 def _handler(state: CsrfServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def _reply(self, status: int, body: object, headers: dict[str, str] | None = None) -> None:
-            payload = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(payload)
-
+    class Handler(JsonHandler):
         def _session(self) -> str:
             cookies = dict(p.strip().split("=", 1) for p in self.headers.get("Cookie", "").split(";") if "=" in p)
             return cookies.get("SAP_SESSIONID", "")
@@ -86,13 +73,9 @@ def _handler(state: CsrfServer) -> type[BaseHTTPRequestHandler]:
 @pytest.fixture
 def csrf_server() -> Iterator[CsrfServer]:
     state = CsrfServer()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    with serving(_handler(state)) as url:
+        state.url = url
+        yield state
 
 
 def basic_with_csrf(**pre_request: Any) -> dict[str, Any]:
