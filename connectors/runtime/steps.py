@@ -9,13 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from connectors.runtime.errors import ConfigurationError, PermanentError
+from connectors.runtime.errors import ConfigurationError, PermanentError, RetryableError
 from connectors.runtime.http.client import AppClient
 from connectors.runtime.http.request import RenderedRequest, render_request, response_body
 from connectors.runtime.paths import dig
 from connectors.runtime.templating import TemplateError, render_value
 from connectors.runtime.values import resolve_values
-from connectors.spec.actions import ActionSpec, SearchSpec
+from connectors.spec.actions import ActionSpec, FailedWhenSpec, SearchSpec
 
 Outcome = Literal["succeeded", "found", "not_found"]
 
@@ -105,7 +105,32 @@ def run_action(client: AppClient, key: str, inputs: dict[str, Any], idempotency_
         response = client.send(request, before_resend)
     except _AlreadyApplied as applied:
         return applied.found
-    return StepResult("succeeded", dig(response_body(response), spec.result), response.status_code, _describe(request))
+    body = response_body(response)
+    if spec.failed_when is not None:
+        _raise_when_failed(spec.failed_when, body, request, response.status_code, client)
+    return StepResult("succeeded", dig(body, spec.result), response.status_code, _describe(request))
+
+
+def _raise_when_failed(
+    when: FailedWhenSpec, body: Any, request: RenderedRequest, status: int, client: AppClient
+) -> None:
+    """A 2xx whose body says the action failed: `PermanentError` (or `RetryableError` when the app asks to try
+    later) with the reason the body gives."""
+    value = dig(body, when.path)
+    if when.values is not None:
+        failed = value is not None and str(value) in {str(v) for v in when.values}
+    else:
+        failed = value is None or str(value) not in {str(v) for v in when.not_in or []}
+    if not failed:
+        return
+    reasons: list[str] = []
+    for path in when.message:
+        found = dig(body, path)
+        reasons += [str(item) for item in found] if isinstance(found, list) else [str(found)] if found else []
+    reason = "; ".join(reasons) or f"{when.path} is {value!r}"
+    error = RetryableError if when.retry else PermanentError
+    raise error(f"the app answered {status} but says it failed: {reason}", method=request.method,
+                url=client.loggable(request.url), status=status)  # fmt: skip
 
 
 def _request_key(step_key: str | None, request: RenderedRequest) -> str:

@@ -37,6 +37,32 @@ class ResultFailedWhenSpec(SpecModel):
     )
 
 
+class FailedWhenSpec(SpecModel):
+    """A 2xx answer whose body says the action failed (Delhivery's `success: false`, ClickPost's `meta.status`
+    other than 200 or 323): the step fails with the reason the body gives, as a refusal would."""
+
+    path: str = Field(description="Dotted path, in the answer body, to the value saying how the action ended.")
+    values: list[Any] | None = Field(default=None, description="Values meaning it failed (compared as text).")
+    not_in: list[Any] | None = Field(
+        default=None, description="Values meaning it was applied; any other, or none at the path, means it failed."
+    )
+    message: list[str] = Field(
+        default_factory=list,
+        description="Dotted paths to the reason (texts or lists of texts), joined; e.g. `packages.0.remarks`, `rmk`.",
+    )
+    retry: bool = Field(
+        default=False,
+        description="The app asks to try again later (a courier's momentary error): retried with the event's "
+        "backoff instead of failing at once.",
+    )
+
+    @model_validator(mode="after")
+    def _one_test(self) -> FailedWhenSpec:
+        if (self.values is None) == (self.not_in is None):
+            raise ValueError("failed_when needs exactly one of 'values' (failed) and 'not_in' (applied)")
+        return self
+
+
 class BulkSpec(SpecModel):
     """The action takes many items in one request (Shopify `inventorySetQuantities`, WooCommerce `products/batch`,
     Flipkart `listings/v3/update/inventory`): `inputs` describe one item, `item` is what one item puts in the
@@ -130,6 +156,9 @@ class ActionSpec(SpecModel):
     request: RequestSpec
     result: str = Field(default="", description="Dotted path to the created/updated object; '' = root.")
     output: dict[str, OutputFieldSpec] = Field(default_factory=dict)
+    failed_when: FailedWhenSpec | None = Field(
+        default=None, description="A 2xx answer whose body says the action failed (bulk actions: `bulk.errors`)."
+    )
     search_first: SearchFirstSpec | None = None
     idempotency_key: IdempotencyKeySpec | None = None
     bulk: BulkSpec | None = None

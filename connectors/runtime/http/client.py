@@ -255,6 +255,10 @@ class AppClient:
         if auth_applied:
             raise PermanentError("request refused", **kwargs)
 
+    def loggable(self, url: str) -> str:
+        """The URL as logs and errors show it: secrets in the query masked."""
+        return self._loggable(url)
+
     def _loggable(self, url: str) -> str:
         return redact(redact_query(url, self._secret_query))
 

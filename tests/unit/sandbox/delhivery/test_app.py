@@ -81,12 +81,13 @@ def test_a_create_answered_503_after_it_was_applied_is_found_on_the_retry(sandbo
     assert list(state(sandbox)["orders"]) == ["ESB-3"]
 
 
-def test_a_refused_package_comes_back_as_the_result_delhivery_answered(sandbox: Sandbox) -> None:
-    """Delhivery answers a refused package with a 200: the step's result carries the `Fail` and the remarks."""
-    refused = run_action(delhivery(sandbox), "create_shipment", shipment("ESB-4", pickup_location="Nowhere"))
-    assert refused.outcome == "succeeded" and refused.result is None  # no package: `rmk` says why
-    cod = run_action(delhivery(sandbox), "create_shipment", shipment("ESB-5", payment_mode="COD"))
-    assert (cod.result["status"], cod.result["remarks"]) == ("Fail", ["cod_amount is required for a COD package"])
+def test_a_package_refused_in_a_200_fails_the_step_with_delhivery_s_remarks(sandbox: Sandbox) -> None:
+    """Delhivery answers a refused package with a 200 and `success: false`: `failed_when` makes it a permanent
+    failure carrying the package's remarks, or `rmk` when it could not read the request at all."""
+    with pytest.raises(PermanentError, match="answered 200 but says it failed: .*ClientWarehouse"):
+        run_action(delhivery(sandbox), "create_shipment", shipment("ESB-4", pickup_location="Nowhere"))
+    with pytest.raises(PermanentError, match="says it failed: cod_amount is required for a COD package"):
+        run_action(delhivery(sandbox), "create_shipment", shipment("ESB-5", payment_mode="COD"))
     assert state(sandbox)["orders"] == {}
 
 
