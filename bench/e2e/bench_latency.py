@@ -26,7 +26,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.e2e.platform import running_platform, wait_for
+from tests.e2e.platform import cpu_seconds, running_platform, wait_for
 
 DAG = "wf.demo.shopify_order_to_eshopbox"
 
@@ -41,8 +41,7 @@ def cpu_by_process(root: int) -> dict[str, float]:
             name = next((words[i + 1] for i, w in enumerate(words[:2]) if w.endswith("airflow")), None)
             if name is None:
                 name = "postgres" if "postgres" in " ".join(words[:2]) else "sandbox" if "sandbox" in words else "other"
-            times = process.cpu_times()
-            used[name] = used.get(name, 0.0) + times.user + times.system + times.children_user + times.children_system
+            used[name] = used.get(name, 0.0) + cpu_seconds(process)
     return used
 
 

@@ -16,6 +16,7 @@ from airflow.sdk import DAG
 
 from connectors.operators.sensors import AppTriggerSensor
 from connectors.operators.triggers import CLASSPATH, AppRecordTrigger
+from tests.airflow.test_app_operators import write_to_db
 from tests.unit.sandbox.fixtures import Sandbox
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
@@ -35,18 +36,8 @@ def deliver(sandbox: Sandbox, awb: str) -> None:
 
 
 def registered(dag: DAG) -> DAG:
-    """Write a DAG built in the test to Airflow's metadata database, as the dag-processor would (`dag.test()`
-    needs it serialized there)."""
-    from airflow.dag_processing.bundles.manager import DagBundlesManager
-    from airflow.dag_processing.collection import update_dag_parsing_results_in_db
-    from airflow.serialization.serialized_objects import LazyDeserializedDAG
-    from airflow.utils.session import create_session
-
-    DagBundlesManager().sync_bundles_to_db()
-    with create_session() as session:
-        update_dag_parsing_results_in_db(
-            "dags-folder", None, [LazyDeserializedDAG.from_dag(dag)], {}, None, set(), session, files_parsed=set()
-        )
+    """A DAG built in the test, written to Airflow's metadata database as the dag-processor would."""
+    write_to_db(dag)
     return dag
 
 

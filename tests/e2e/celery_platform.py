@@ -17,7 +17,6 @@ import random
 import re
 import signal
 import subprocess
-import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ import psutil
 import yaml
 from cryptography.fernet import Fernet
 
-from tests.e2e.platform import ROOT, Platform, wait_for
+from tests.e2e.platform import ROOT, Platform, cpu_seconds, wait_for
 from tests.servers.process import free_port
 from tests.unit.registry.databases import POSTGRES_ADMIN, throwaway_database
 
@@ -96,14 +95,9 @@ class CeleryPlatform(Platform):
         """CPU seconds (user + system) each component has used so far, its finished children included."""
         used = {}
         for name, process in self.components_by_name.items():
-            total = 0.0
             with suppress(psutil.NoSuchProcess):
                 top = psutil.Process(process.pid)
-                for member in (top, *top.children(recursive=True)):
-                    with suppress(psutil.NoSuchProcess):
-                        times = member.cpu_times()
-                        total += times.user + times.system + times.children_user + times.children_system
-            used[name] = total
+                used[name] = sum(map(cpu_seconds, (top, *top.children(recursive=True))))
         return used
 
     def worker_names(self) -> list[str]:
@@ -123,13 +117,8 @@ class CeleryPlatform(Platform):
 
 def _start(home: Path, name: str, command: list[str], env: Mapping[str, str]) -> subprocess.Popen[bytes]:
     with open(home / f"{name}.log", "ab") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=dict(env), stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)  # fmt: skip
-    _STARTED[name] = process
-    return process
-
-
-_STARTED: dict[str, subprocess.Popen[bytes]] = {}
+        return subprocess.Popen(command, cwd=ROOT, env=dict(env), stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)  # fmt: skip
 
 
 def _run_init(home: Path, env: Mapping[str, str], addresses: Addresses) -> None:
@@ -166,7 +155,12 @@ def running_celery_platform(home: Path, workers: int = 2, extra_env: Mapping[str
     """The compose topology with `workers` Celery workers; every process is stopped and the databases dropped on
     exit. `extra_env` reaches every process (connections, sandbox limits, Airflow settings)."""
     home.mkdir(parents=True, exist_ok=True)
-    processes: list[subprocess.Popen[bytes]] = []
+    started: dict[str, subprocess.Popen[bytes]] = {}  # by log name (`airflow-scheduler`, `airflow-worker-1`, ...)
+
+    def start(name: str, command: list[str], env: Mapping[str, str]) -> subprocess.Popen[bytes]:
+        started[name] = _start(home, name, command, env)
+        return started[name]
+
     with ExitStack() as stack:
         metadata = stack.enter_context(throwaway_database(POSTGRES_ADMIN, "airflow_celery"))
         registry = stack.enter_context(throwaway_database(POSTGRES_ADMIN, "integrations_celery"))
@@ -188,30 +182,28 @@ def running_celery_platform(home: Path, workers: int = 2, extra_env: Mapping[str
             "NO_PROXY": "127.0.0.1,localhost",
             **(extra_env or {}),
         }
-        stack.callback(_stop, processes)
+        stack.callback(lambda: _stop(list(started.values())))
         sandbox_env = {**env, **{k: addresses.localise(v) for k, v in compose_environment("sandbox").items()}}
         port = str(addresses.sandbox_port)
         serve = [str(BIN / "integrations"), "sandbox", "serve", "--host", "127.0.0.1", "--port", port]
-        processes.append(_start(home, "sandbox", serve, sandbox_env))
+        start("sandbox", serve, sandbox_env)
         _run_init(home, env, addresses)
         services = compose()["services"]
         airflow = str(BIN / "airflow")
-        api = _start(home, "airflow-apiserver", [airflow, *services["airflow-apiserver"]["command"].split()], env)
-        processes.append(api)
+        api = start("airflow-apiserver", [airflow, *services["airflow-apiserver"]["command"].split()], env)
         for name in ("airflow-scheduler", "airflow-dag-processor", "airflow-triggerer"):
-            processes.append(_start(home, name, [airflow, *services[name]["command"].split()], env))
+            start(name, [airflow, *services[name]["command"].split()], env)
         worker_env = {**env, **{k: addresses.localise(v) for k, v in compose_environment("airflow-worker").items()}}
-        started_workers = []
         for number in range(1, workers + 1):
             command = [airflow, *services["airflow-worker"]["command"].split(), "--celery-hostname",
                        f"worker{number}@%h", "--concurrency", str(concurrency), "--skip-serve-logs"]  # fmt: skip
             own = {**worker_env, "INTEGRATIONS_HOSTNAME": f"worker{number}"}
-            started_workers.append(_start(home, f"airflow-worker-{number}", command, own))
-        processes.extend(started_workers)
+            start(f"airflow-worker-{number}", command, own)
+        started_workers = [started[f"airflow-worker-{number}"] for number in range(1, workers + 1)]
         platform = CeleryPlatform(
             home, f"http://127.0.0.1:{addresses.api_port}", f"http://127.0.0.1:{addresses.sandbox_port}",
             env["INTEGRATIONS_AIRFLOW_PASSWORD"], api, workers=started_workers, env=env, registry=registry,
-            components_by_name={name: _STARTED[name] for name in _STARTED if _STARTED[name] in processes},
+            components_by_name=dict(started),
         )  # fmt: skip
         wait_for(lambda: platform.http.get(f"{platform.airflow_url}/api/v2/monitor/health", timeout=5).ok,
                  240, "Airflow's api-server", platform)  # fmt: skip
@@ -220,7 +212,3 @@ def running_celery_platform(home: Path, workers: int = 2, extra_env: Mapping[str
             wait_for(lambda log=log: " ready." in log.read_text(errors="replace"), 180,
                      f"Celery worker {number}", platform)  # fmt: skip
         yield platform
-
-
-def new_home(base: Path) -> Path:
-    return base / f"celery-{uuid.uuid4().hex[:8]}"

@@ -142,6 +142,16 @@ class Platform:
         return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else ""
 
 
+def cpu_seconds(process: psutil.Process) -> float:
+    """CPU seconds (user + system) a process has used, with its children that have exited (they count in their
+    parent); 0 for one gone already. Summed over the live processes of a tree, every process counts once."""
+    try:
+        times = process.cpu_times()
+    except psutil.Error:
+        return 0.0
+    return times.user + times.system + times.children_user + times.children_system
+
+
 def _alive(process: psutil.Process) -> bool:
     """Running and not a zombie (standalone does not reap a component that exits)."""
     try:
