@@ -10,10 +10,11 @@ export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS := admin:admin
 
 .PHONY: install run test chaos lint clean
 
-$(BIN)/integrations: requirements.txt pyproject.toml
+$(BIN)/integrations: requirements.txt requirements-browser.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -r requirements-browser.txt
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
@@ -23,8 +24,10 @@ tests/servers/oauth2/node_modules: tests/servers/oauth2/package-lock.json
 	cd tests/servers/oauth2 && npm ci --no-audit --no-fund --silent
 	touch $@
 
+# the demo starts live: DAGs unpaused at creation, and a first Shopify order sent once the receiver answers
 run: install
-	./include/demo/run.sh
+	AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION=$${AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION:-False} \
+	DEMO_EVENTS=$${DEMO_EVENTS:-1} ./include/demo/run.sh
 
 test: install tests/servers/oauth2/node_modules
 	$(BIN)/ruff check .

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -14,6 +15,14 @@ from connectors.cli_db import registry_session
 from connectors.hooks.connection_types import AirflowConnectionTypes
 from connectors.services import ServiceError
 from connectors.services.apps import load_catalog
+from connectors.services.dry_run import (
+    ConditionResult,
+    DryRun,
+    RequestPreview,
+    StepPreview,
+    dry_run_workflow,
+    lookup_context,
+)
 from connectors.services.workflows import (
     apply_workflow_files,
     delete_workflow,
@@ -24,6 +33,7 @@ from connectors.services.workflows import (
     upgrade_workflows,
 )
 from connectors.spec import Catalog
+from connectors.webhooks.connections import airflow_connections, airflow_environment
 
 T = TypeVar("T")
 
@@ -145,6 +155,100 @@ def workflows_rollback(reference: str) -> None:
     """Return a workflow to its definition before the last upgrade."""
     done = _or_exit(lambda: rollback_workflow(registry_session, reference))
     click.echo(f"rolled back {done.workflow.dag_id} to revision {done.workflow.revision}'s pins: {done.pins}")
+
+
+@workflows.command("dry-run")
+@click.argument("file_or_reference")
+@click.option("--sample", "sample_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A JSON file with the trigger data to try (default: the newest stored event).")  # fmt: skip
+@click.option("--allow-missing-connections", is_flag=True, help="Accept connections Airflow does not have yet.")
+def workflows_dry_run(file_or_reference: str, sample_file: Path | None, allow_missing_connections: bool) -> None:
+    """Run a workflow file (or a stored workflow: id, dag_id or client/key) on a sample event without sending
+    anything: each condition's outcome, each step's inputs and the request it would send (without its auth)."""
+    sample = _sample_payload(sample_file) if sample_file else None
+    catalog = _catalog()
+    context_for = lookup_context(catalog, airflow_connections, airflow_environment)
+    path = Path(file_or_reference)
+    try:
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            types, missing_ok = AirflowConnectionTypes(), allow_missing_connections
+            report = dry_run_workflow(registry_session, catalog, yaml_text=text, sample=sample,
+                                      connection_types=types, allow_missing_connections=missing_ok,
+                                      context_for=context_for)  # fmt: skip
+        else:
+            report = dry_run_workflow(
+                registry_session, catalog, workflow=file_or_reference, sample=sample, context_for=context_for
+            )
+    except ServiceError as exc:
+        for problem in exc.problems:
+            shown = dataclasses.replace(problem, file=str(path)) if path.is_file() else problem
+            click.echo(str(shown), err=True)
+        for warning in exc.warnings:
+            click.echo(warning, err=True)
+        click.echo(exc.message, err=True)
+        sys.exit(1)
+    for warning in report.warnings:
+        click.echo(warning, err=True)
+    _print_dry_run(report)
+
+
+def _sample_payload(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise click.ClickException(f"{path}: not JSON: {exc}") from None
+
+
+def _print_dry_run(report: DryRun) -> None:
+    click.echo(f"{report.dag_id}: dry run, nothing is sent")
+    click.echo(f"sample: {report.sample.source}")
+    verdict = "pass: the steps would run" if report.would_run else "do not pass: the event would be filtered out"
+    click.echo(f"conditions {verdict}")
+    for title, results in (("all of", report.conditions.all), ("any of", report.conditions.any)):
+        if results:
+            click.echo(f"  {title}:")
+        for result in results:
+            click.echo(f"    {_condition_line(result)}")
+    if not report.would_run:
+        click.echo("steps (not run for this sample):")
+    else:
+        click.echo("steps:")
+    for number, step in enumerate(report.steps, start=1):
+        _print_step(number, step)
+
+
+def _condition_line(result: ConditionResult) -> str:
+    actual = "missing" if result.missing else json.dumps(result.actual, default=str)
+    value = "" if result.operator in ("exists", "not_exists") else f" {json.dumps(result.value, default=str)}"
+    return f"{'✓' if result.holds else '✗'} {result.field} {result.operator}{value} (was {actual})"
+
+
+def _print_step(number: int, step: StepPreview) -> None:
+    click.echo(f"  {number}. {step.key}: {step.kind} {step.operation} on {step.app} ({step.connection})")
+    if step.pending:
+        click.echo(f"     pending: {step.pending}")
+        return
+    if step.inputs is not None:
+        click.echo(f"     inputs: {json.dumps(step.inputs, default=str)}")
+    if step.search_first is not None:
+        click.echo(f"     first searches {step.search_first.search} ({step.search_first.mode}):")
+        _print_request(step.search_first.request)
+    if step.request is not None:
+        click.echo("     sends:")
+        _print_request(step.request)
+    if step.error:
+        click.echo(f"     error: {step.error}")
+
+
+def _print_request(request: RequestPreview | None) -> None:
+    if request is None:
+        return
+    click.echo(f"       {request.method} {request.url}")
+    for title, value in (("params", request.params), ("headers", request.headers), ("json", request.json),
+                         ("form", request.form)):  # fmt: skip
+        if value:
+            click.echo(f"       {title}: {json.dumps(value, default=str)}")
 
 
 def _or_exit(call: Callable[[], T]) -> T:

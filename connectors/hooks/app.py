@@ -98,14 +98,19 @@ class AppHook(BaseHook):
 
     app_key: str | None = None  # set on each app's own hook class (`connectors.hooks.app_types`)
 
-    def __init__(self, app_ref: str | None = None, conn_id: str | None = None) -> None:
+    def __init__(
+        self, app_ref: str | None = None, conn_id: str | None = None, spec: AppVersionSpec | None = None
+    ) -> None:
         """`app_ref` is `app@version`; an app's own hook class (which Airflow builds from a connection of its type,
-        with only `conn_id`) takes the app's newest active version when none is given."""
+        with only `conn_id`) takes the app's newest active version when none is given. `spec` is an app version
+        not looked up in the catalog (a draft the app builder tries)."""
         super().__init__()
-        reference = app_ref or self.app_key
-        if reference is None:
-            raise ValueError("AppHook needs an app reference such as 'shopify@3.0.0'")
-        self.spec = catalog().get(reference)
+        if spec is None:
+            reference = app_ref or self.app_key
+            if reference is None:
+                raise ValueError("AppHook needs an app reference such as 'shopify@3.0.0'")
+            spec = catalog().get(reference)
+        self.spec = spec
         self.app_ref, self.conn_id = self.spec.ref, conn_id or self.default_conn_name
 
     def environment(self) -> dict[str, Any]:

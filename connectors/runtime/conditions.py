@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from connectors.runtime.paths import dig
@@ -45,6 +46,28 @@ _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
 
 def condition_holds(condition: ConditionSpec, data: Any) -> bool:
     return _OPERATORS[condition.operator](dig(data, condition.field, _MISSING), condition.value)
+
+
+@dataclass(frozen=True)
+class ConditionOutcome:
+    """One condition on one piece of data: whether it holds, and the value it read (`missing` when the field is
+    not there at all, which is not the same as a null)."""
+
+    condition: ConditionSpec
+    holds: bool
+    actual: Any = None
+    missing: bool = False
+
+
+def outcomes(conditions: Iterable[ConditionSpec], data: Any) -> list[ConditionOutcome]:
+    """Each condition's outcome on `data`, in order (a dry run shows them all; `evaluate_conditions` stops early)."""
+    found = []
+    for condition in conditions:
+        actual = dig(data, condition.field, _MISSING)
+        holds = _OPERATORS[condition.operator](actual, condition.value)
+        missing = actual is _MISSING
+        found.append(ConditionOutcome(condition, holds, None if missing else actual, missing))
+    return found
 
 
 def describe(condition: ConditionSpec, data: Any) -> str:

@@ -10,7 +10,9 @@ Modes:
   cannot tell that it took effect;
 - `delay`: handle the request, then hold its answer `delay` seconds (a slow app; a client killed meanwhile);
 - `rate_limited`: answer 429 with `Retry-After: <retry_after>` without handling the request (an app's rate limit
-  hit, for as many requests as the fault lasts, whatever the vendor's own limits say).
+  hit, for as many requests as the fault lasts, whatever the vendor's own limits say);
+- `rejected`: answer `status` (a 4xx, 400 by default) with the vendor's error body and `detail`, without handling
+  the request (the app refuses it: an account suspended, a channel switched off on the vendor's side).
 
 A fault lasts `seconds` from when it is set or for `requests` matching requests, whichever ends first (neither: until
 cleared). It matches requests with its `method` (any when unset) whose path under the vendor's mount starts with
@@ -47,6 +49,7 @@ class FaultMode(StrEnum):
     COMMIT_THEN_503 = "commit_then_503"
     DELAY = "delay"
     RATE_LIMITED = "rate_limited"
+    REJECTED = "rejected"
 
 
 class FaultSpec(BaseModel):
@@ -61,6 +64,8 @@ class FaultSpec(BaseModel):
     path: str = Field(default="", description="Only paths under the vendor's mount starting with this.")
     delay: float = Field(default=0.0, ge=0, le=600, description="Seconds an answer is held (mode `delay`).")
     retry_after: float = Field(default=1.0, ge=0, le=3600, description="Retry-After seconds (mode `rate_limited`).")
+    status: int = Field(default=400, ge=400, le=499, description="The 4xx answered (mode `rejected`).")
+    detail: str = Field(default="Request rejected", description="The error message (mode `rejected`).")
 
 
 _ids = itertools.count(1)
@@ -129,6 +134,8 @@ def install_faults(app: FastAPI, state: SandboxState, vendor: str, shape: Callab
             return await call_next(request)
         if fault.spec.mode == FaultMode.UNAVAILABLE:
             return JSONResponse(shape(503, "Service Unavailable"), status_code=503)
+        if fault.spec.mode == FaultMode.REJECTED:
+            return JSONResponse(shape(fault.spec.status, fault.spec.detail), status_code=fault.spec.status)
         if fault.spec.mode == FaultMode.RATE_LIMITED:
             wait = f"{fault.spec.retry_after:g}"
             return JSONResponse(shape(429, "Too Many Requests"), status_code=429, headers={"Retry-After": wait})

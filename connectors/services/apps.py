@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from connectors.get_provider_info import connection_type
 from connectors.services.drafts import Draft, DraftRefused
 from connectors.services.errors import Problem, ServiceError, problems_of
 from connectors.services.sessions import SessionFactory
@@ -56,11 +57,30 @@ class AppItem:
 
 
 @dataclass(frozen=True)
+class ConnectionField:
+    """One field of the form that connects the app: a credential of its auth or a custom property. Its value is
+    kept in the Airflow connection's extras under `name`."""
+
+    name: str
+    kind: str  # "credential" or "property"
+    label: str
+    type: str  # string, integer, boolean, choice or secret
+    secret: bool
+    required: bool
+    help: str | None = None
+    choices: list[Any] | None = None
+    default: Any = None
+    pattern: str | None = None
+
+
+@dataclass(frozen=True)
 class AppVersionDetail(AppVersionSummary):
     description: str | None
     source: str
     auth_type: str
     credential_fields: list[str]
+    connection_type: str  # the Airflow connection type of the app's connections
+    connection_form: list[ConnectionField]
     sections: dict[str, list[AppItem]] = field(default_factory=dict)  # only the sections the version has
     definition: dict[str, Any] = field(default_factory=dict)  # the whole validated definition, as JSON
 
@@ -120,9 +140,48 @@ def show_app(catalog: Catalog, reference: str) -> AppVersionDetail:
         source=str(catalog.sources[spec.ref]),
         auth_type=spec.auth.type,
         credential_fields=list(spec.auth.credential_fields()),
+        connection_type=connection_type(spec.app.key),
+        connection_form=connection_form(spec),
         sections=sections,
         definition=spec.model_dump(mode="json", by_alias=True, exclude_none=True),
     )
+
+
+def _label(name: str, label: str | None) -> str:
+    return label or name.replace("_", " ").capitalize()
+
+
+def connection_form(spec: AppVersionSpec) -> list[ConnectionField]:
+    """The fields a connection of this app version carries: its auth's credentials, then its custom properties."""
+    fields = [
+        ConnectionField(
+            name,
+            "credential",
+            _label(name, field.label),
+            "secret" if field.secret else "string",
+            field.secret,
+            field.required,
+            field.help,
+        )  # fmt: skip
+        for name, field in spec.auth.credential_fields().items()
+    ]
+    for name, prop in spec.properties.items():
+        choices = list(prop.choices) if prop.choices else None
+        fields.append(
+            ConnectionField(
+                name,
+                "property",
+                _label(name, prop.label),
+                prop.type,
+                prop.type == "secret",
+                prop.required,
+                prop.help,
+                choices,
+                prop.default,
+                prop.pattern,
+            )  # fmt: skip
+        )
+    return fields
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,9 @@ A `ConnectionLookup` answers "what are the credentials and custom properties of 
 (`ConnectionValues`), or None when the connection does not exist. The default reads Airflow Connections in the
 api-server process; tests and benchmarks pass `StaticConnections`. An `EnvironmentLookup` answers "what are the
 environment values of app version Y" (the raw JSON of its Airflow Variable, as `integrations env set` writes it);
-it is asked only for app versions whose `verify` templates read `env.*`.
+it is asked only for app versions whose `verify` templates read `env.*`. `read_environment` and
+`write_environment` are the same Variable for `integrations env` and the management API
+(`connectors.services.environment`).
 """
 
 from __future__ import annotations
@@ -60,21 +62,36 @@ def airflow_connections(spec: AppVersionSpec, conn_id: str) -> ConnectionValues 
 def airflow_environment(spec: AppVersionSpec) -> Mapping[str, Any]:
     """The app version's environment values, from the Airflow Variable that workers read
     (`connectors.hooks.app.environment_variable_name`: secrets backends and `AIRFLOW_VAR_*` variables work)."""
+    return read_environment(spec.ref)
+
+
+def read_environment(app_ref: str) -> dict[str, Any]:
+    """The stored environment values of `APP@VERSION` (its Airflow Variable, JSON); empty when there is none."""
     with _FIRST_IMPORTS:
         from airflow.models import Variable
 
         from connectors.hooks.app import environment_variable_name
 
-    raw = Variable.get(environment_variable_name(spec.ref), default_var=None)
+    raw = Variable.get(environment_variable_name(app_ref), default_var=None)
     if not raw:
         return {}
     try:
         values = json.loads(raw)
     except ValueError:
-        raise ConfigurationError(f"environment of {spec.ref}: its Variable is not JSON") from None
+        raise ConfigurationError(f"environment of {app_ref}: its Variable is not JSON") from None
     if not isinstance(values, dict):
-        raise ConfigurationError(f"environment of {spec.ref}: its Variable is not a JSON object")
+        raise ConfigurationError(f"environment of {app_ref}: its Variable is not a JSON object")
     return values
+
+
+def write_environment(app_ref: str, values: dict[str, Any], description: str) -> None:
+    """Store the environment values of `APP@VERSION` in its Airflow Variable (JSON), where workers read them."""
+    with _FIRST_IMPORTS:
+        from airflow.models import Variable
+
+        from connectors.hooks.app import environment_variable_name
+
+    Variable.set(environment_variable_name(app_ref), json.dumps(values, sort_keys=True), description=description)
 
 
 def verify_environment_names(spec: AppVersionSpec) -> frozenset[str]:

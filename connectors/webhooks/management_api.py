@@ -28,8 +28,12 @@ from sqlalchemy.orm import Session
 from connectors.registry.db import session_scope
 from connectors.services import Problem, ServiceError
 from connectors.services import apps as app_service
+from connectors.services import environment as environment_service
 from connectors.services import events as event_service
 from connectors.services import workflows as workflow_service
+from connectors.services.apps import AppUsage
+from connectors.services.dry_run import ContextFor, DryRun, dry_run_workflow, lookup_context
+from connectors.services.environment import EnvironmentValue
 from connectors.services.events import (
     BulkReplayResult,
     EventDetail,
@@ -40,6 +44,13 @@ from connectors.services.events import (
 )
 from connectors.services.status import PlatformStatus, platform_status
 from connectors.services.workflows import RollbackResult, WorkflowDetail, WorkflowSummary
+from connectors.webhooks.app_builder_api import add_app_builder_routes
+from connectors.webhooks.connections import (
+    airflow_connections,
+    airflow_environment,
+    read_environment,
+    write_environment,
+)
 from connectors.webhooks.management import _BuiltOnFirstRequest, ensure_auth_manager
 from connectors.workflows.validation import ConnectionTypes
 
@@ -74,6 +85,21 @@ class WorkflowDraft(Draft):
         default=False,
         description="Accept connections that do not exist in Airflow yet (one of another app's type is refused).",
     )
+
+
+Sample = dict[str, Any] | list[Any] | None
+SAMPLE = "The trigger data to try (a webhook body, a polled record); default: the newest stored event."
+
+
+class DryRunDraft(WorkflowDraft):
+    """A draft (`definition` or `yaml`) or a stored `workflow`, and the sample to run it on."""
+
+    workflow: str | None = Field(default=None, description="Id or DAG id of a stored workflow, instead of a draft.")
+    sample: Sample = Field(default=None, description=SAMPLE)
+
+
+class DryRunSample(BaseModel):
+    sample: Sample = Field(default=None, description=SAMPLE)
 
 
 class Validation(BaseModel):
@@ -138,6 +164,22 @@ class BulkReplayAnswer(BaseModel):
     wake: WakeResult | None = Field(description="The run asked of Airflow; null for a polling workflow or a dry run.")
 
 
+class EnvironmentValues(BaseModel):
+    values: dict[str, Any] = Field(
+        description="Values by name, typed as the app version declares them; a secret sent as `***` or null keeps "
+        "its stored value, any other variable sent as null goes back to its default."
+    )
+
+
+class EnvironmentCopyFrom(BaseModel):
+    from_version: str = Field(pattern=r"^[0-9A-Za-z.+-]+$", description="The version to copy from, e.g. 1.0.0.")
+
+
+class EnvironmentCopyAnswer(BaseModel):
+    copied: list[str] = Field(description="Names written to this version.")
+    skipped: list[str] = Field(description="Names this version does not declare.")
+
+
 # -- glue --------------------------------------------------------------------------------------------------------
 
 
@@ -157,7 +199,7 @@ def airflow_waker(settings: WebhookSettings) -> Callable[[str, int, str], WakeRe
     return wake
 
 
-def _guards(access: Callable[..., Any] | None) -> dict[str, list[Any]]:
+def access_guards(access: Callable[..., Any] | None) -> dict[str, list[Any]]:
     """Route dependencies by kind of access: Airflow's DAG permissions, or the one dependency given instead."""
     if access is not None:
         return dict.fromkeys(("read", "edit", "delete", "run"), [Depends(access)])
@@ -198,7 +240,7 @@ def management_api(
     """The API as an app of its own (paths relative to `/integrations/api/v1`). `access` replaces Airflow's
     authorisation on every route (a process without Airflow's auth, e.g. a benchmark); `connection_types` makes
     the connection-type lookup of `POST /workflows` (default: Airflow's connections, as `workflows apply`)."""
-    guards = _guards(access)
+    guards = access_guards(access)
     api = FastAPI(
         title=TITLE,
         version="1",
@@ -243,6 +285,11 @@ def management_api(
         checked = app_service.validate_app_draft(draft.yaml, draft.definition)
         return Validation(valid=checked.valid, checked=checked.checked, problems=checked.problems)
 
+    @api.get("/apps/usage", tags=["apps"], dependencies=guards["read"])
+    def app_usage(app: str | None = Query(default=None, description="Only this app's versions.")) -> list[AppUsage]:
+        """Which workflows use which app versions (trigger or step), and whether those are deprecated."""
+        return app_service.app_usage(sessions, receiver.catalog(), app)
+
     @api.get("/apps/{app}", tags=["apps"], dependencies=guards["read"], responses=not_found)
     def newest_app(app: str) -> app_service.AppVersionDetail:
         """The newest active version of an app."""
@@ -252,6 +299,41 @@ def management_api(
     def show_app(app: str, version: str) -> app_service.AppVersionDetail:
         """One app version: auth, properties, environment, triggers, searches, actions, and its definition."""
         return app_service.show_app(receiver.catalog(), f"{app}@{version}")
+
+    # -- app-version environments --------------------------------------------------------------------------------
+
+    @api.get("/apps/{app}/{version}/environment", tags=["apps"], dependencies=guards["read"], responses=not_found)
+    def show_environment(app: str, version: str) -> list[EnvironmentValue]:
+        """Every variable the version declares: type, required, secret, description, default, `is_set`, and its
+        stored `value` — always null for a secret (`is_set` says whether it has one)."""
+        spec = environment_service.app_version(receiver.catalog(), f"{app}@{version}")
+        return environment_service.show_environment(spec, read_environment)
+
+    @api.put(
+        "/apps/{app}/{version}/environment",
+        tags=["apps"],
+        dependencies=guards["edit"],
+        responses={**not_found, **invalid},
+    )
+    def set_environment(app: str, version: str, body: EnvironmentValues) -> list[EnvironmentValue]:
+        """Store values over the stored ones (`integrations env set`) and answer the environment after; 422 with a
+        problem at `environment.<name>` for each unknown name or value of the wrong type, nothing stored."""
+        spec = environment_service.app_version(receiver.catalog(), f"{app}@{version}")
+        return environment_service.set_environment(spec, body.values, read_environment, write_environment)
+
+    @api.post(
+        "/apps/{app}/{version}/environment/copy",
+        tags=["apps"],
+        dependencies=guards["edit"],
+        responses={**not_found, **invalid},
+    )
+    def copy_environment(app: str, version: str, body: EnvironmentCopyFrom) -> EnvironmentCopyAnswer:
+        """Copy another version's stored values to this one (`integrations env copy`, e.g. before upgrading);
+        names this version does not declare are skipped."""
+        source = environment_service.app_version(receiver.catalog(), f"{app}@{body.from_version}")
+        target = environment_service.app_version(receiver.catalog(), f"{app}@{version}")
+        copied, skipped = environment_service.copy_environment(source, target, read_environment, write_environment)
+        return EnvironmentCopyAnswer(copied=copied, skipped=skipped)
 
     # -- workflows -----------------------------------------------------------------------------------------------
 
@@ -268,6 +350,39 @@ def management_api(
         )
         warnings = workflow_service.connection_warnings(lookup, draft.allow_missing_connections)
         return Validation(valid=not problems, problems=problems, warnings=warnings)
+
+    def context_for() -> ContextFor:
+        settings = receiver.settings
+        connections = settings.connection_lookup or airflow_connections
+        return lookup_context(receiver.catalog(), connections, settings.environment_lookup or airflow_environment)
+
+    @api.post("/workflows/dry-run", tags=["workflows"], dependencies=guards["read"], responses={**not_found, **invalid})
+    def dry_run_draft(body: DryRunDraft) -> DryRun:
+        """Dry run of a draft (`definition` or `yaml`, checked as `POST /workflows/validate` checks it) or of a
+        stored `workflow` on a `sample` (default: the newest stored event of that workflow; for a draft, of a
+        stored workflow on the same trigger and connection): each condition's outcome (`would_run`), and each
+        step's rendered inputs and the request it would send, without its auth. Nothing is sent. A step that reads
+        an earlier step's output is `pending`; what cannot be rendered is the step's `error`. 422 for an invalid
+        draft or when there is no sample; 404 for an unknown workflow."""
+        lookup = None if body.workflow is not None else types()
+        return dry_run_workflow(
+            sessions, receiver.catalog(), body.definition, body.yaml, body.workflow, body.sample, lookup,
+            body.allow_missing_connections, context_for(),
+        )  # fmt: skip
+
+    @api.post(
+        "/workflows/{workflow}/dry-run",
+        tags=["workflows"],
+        dependencies=guards["read"],
+        responses={**not_found, **invalid},
+    )
+    def dry_run_stored(workflow: str, body: DryRunSample | None = None) -> DryRun:
+        """Dry run of a stored workflow (by id or DAG id) on `sample`, or on its newest stored event: as
+        `POST /workflows/dry-run`. Nothing is sent."""
+        sample = body.sample if body is not None else None
+        return dry_run_workflow(
+            sessions, receiver.catalog(), workflow=workflow, sample=sample, context_for=context_for()
+        )
 
     @api.post(
         "/workflows",
@@ -418,9 +533,11 @@ def management_api(
     async def swagger(request: Request) -> HTMLResponse:
         return get_swagger_ui_html(openapi_url=mounted_at(request) + "/openapi.json", title=TITLE)
 
+    add_app_builder_routes(api, guards, receiver)  # POST /apps, POST /apps/try
+
     for path, endpoint in (("/openapi.json", openapi_json), ("/docs", swagger)):
         api.add_api_route(path, endpoint, methods=["GET"], dependencies=guards["read"], include_in_schema=False)
     return api
 
 
-__all__ = ["PREFIX", "StepEntry", "add_management_api", "airflow_waker", "management_api"]
+__all__ = ["PREFIX", "StepEntry", "access_guards", "add_management_api", "airflow_waker", "management_api"]

@@ -57,6 +57,7 @@ from connectors.webhooks.management import TITLE, add_management_routes
 from connectors.webhooks.management_api import add_management_api
 from connectors.webhooks.routing import Route, Router, RoutingTable
 from connectors.webhooks.settings import WebhookSettings
+from connectors.webhooks.studio_mount import add_studio
 
 log = logging.getLogger(__name__)
 
@@ -183,6 +184,14 @@ class Receiver:
             if self._catalog is None:
                 self._catalog = Catalog.load()
             return self._catalog
+
+    def reload_catalog(self) -> Catalog:
+        """Read every definition again (an app version was saved): listed at once, routed at the next refresh.
+        An invalid catalog raises `AppDefinitionError` and the one in use stays."""
+        catalog = Catalog.load()
+        with self._catalog_lock:
+            self._catalog = catalog
+        return catalog
 
     # -- life cycle: started by the lifespan, or by the first request if the host never runs it ---------------
 
@@ -385,4 +394,5 @@ def create_app(settings: WebhookSettings | None = None) -> FastAPI:
 
     add_management_routes(app, receiver, settings.management_access)
     add_management_api(app, receiver, settings.management_access)  # /api/v1/…, docs/api.md
+    add_studio(app, settings.management_access)  # /studio/, docs/studio.md
     return app

@@ -43,7 +43,7 @@ class StepSpec(SpecModel):
 
     @property
     def kind(self) -> str:
-        return "action" if self.action else "search"
+        return "action" if self.action is not None else "search"
 
     @property
     def operation(self) -> str:

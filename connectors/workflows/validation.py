@@ -166,7 +166,11 @@ def _check_step_inputs(
     target = operations.get(operation)
     if target is None:
         known = ", ".join(sorted(operations)) or "none"
-        yield (*where, kind), f"{app.ref} has no {kind} '{operation}' ({kind}s: {known})"
+        plural = "actions" if kind == "action" else "searches"
+        if not operation:
+            yield (*where, kind), f"choose one of {app.ref}'s {plural}: {known}"
+        else:
+            yield (*where, kind), f"{app.ref} has no {kind} '{operation}' ({plural}: {known})"
         return
     for name, value in inputs.items():
         if name not in target.inputs:

@@ -55,6 +55,9 @@ export INTEGRATIONS_AIRFLOW_API_URL="http://127.0.0.1:$PORT"
 export INTEGRATIONS_AIRFLOW_USERNAME=admin
 INTEGRATIONS_AIRFLOW_PASSWORD="$(python -c "import json, sys; print(json.load(open(sys.argv[1]))['admin'])" "$PASSWORDS")"
 export INTEGRATIONS_AIRFLOW_PASSWORD
+# Where the studio's App builder saves new app versions (the first folder), read with the package's own apps.
+export INTEGRATIONS_APPS_PATH="${INTEGRATIONS_APPS_PATH:-$AIRFLOW_HOME/apps}"
+mkdir -p "${INTEGRATIONS_APPS_PATH%%:*}"
 
 integrations db migrate
 airflow db migrate > "$AIRFLOW_HOME/db-migrate.log"
@@ -70,6 +73,16 @@ HELPERS+=($!)
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$SANDBOX_PORT/shopify/_sandbox/state" > /dev/null && break; sleep 0.2; done
 integrations sandbox subscribe --sandbox "http://127.0.0.1:$SANDBOX_PORT" --receiver "http://127.0.0.1:$PORT/integrations"
 
+# DEMO_EVENTS=1 (`make run`): a first Shopify order once the receiver answers, so the studio's Events page has one
+# (stored at once; its workflow drains it when its DAG is parsed)
+if [ "${DEMO_EVENTS:-0}" = 1 ]; then
+  (
+    for _ in $(seq 600); do curl -fs "http://127.0.0.1:$PORT/api/v2/monitor/health" > /dev/null && break; sleep 1; done
+    integrations sandbox emit shopify-order --sandbox "http://127.0.0.1:$SANDBOX_PORT" --sku ESB-TEE-RED-M --quantity 2 > "$AIRFLOW_HOME/demo-events.log" 2>&1
+  ) &
+  HELPERS+=($!)
+fi
+
 # Prints "!! scheduler is unhealthy since …" when a component dies, "ok … is healthy again" when it is back.
 python -m connectors.devserver watchdog "http://127.0.0.1:$PORT" --every "${WATCHDOG_SECONDS:-5}" &
 HELPERS+=($!)
@@ -78,12 +91,13 @@ cat <<TEXT
 
   Airflow:    http://127.0.0.1:$PORT   user admin, password $INTEGRATIONS_AIRFLOW_PASSWORD
               (also in $PASSWORDS)
+  Studio:     http://127.0.0.1:$PORT/plugin/integrations   ("Integrations" in Airflow's navigation)
   Database:   $DATABASE
               (URLs in $DB_ENV: \`. $DB_ENV\` before using integrations/airflow in another terminal)
   Sandboxes:  http://127.0.0.1:$SANDBOX_PORT   (state: /shopify/_sandbox/state, /eshopbox/_sandbox/state)
   Webhooks:   http://127.0.0.1:$PORT/integrations/webhooks/<app>/<trigger>/<connection>
 
-  Enable the wf.demo.* DAGs in the UI, then fire events, e.g.:
+  Enable the wf.demo.* DAGs in the UI (\`make run\` starts them enabled), then fire events, e.g.:
     .venv/bin/integrations sandbox emit shopify-order --sku ESB-TEE-RED-M --quantity 2
 
 TEXT

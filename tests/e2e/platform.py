@@ -43,13 +43,21 @@ class Platform:
         return f"{self.airflow_url}/integrations"
 
     def api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """Airflow's REST API (`/api/v2`), as the admin."""
+        return self._as_admin(method, f"{self.airflow_url}/api/v2{path}", **kwargs)
+
+    def management(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """The integrations management API (`/integrations/api/v1`), as the admin."""
+        return self._as_admin(method, f"{self.receiver}/api/v1{path}", **kwargs)
+
+    def _as_admin(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         if self._token is None:
             answer = self.http.post(f"{self.airflow_url}/auth/token",
                                     json={"username": "admin", "password": self.password}, timeout=30)  # fmt: skip
             answer.raise_for_status()
             self._token = answer.json()["access_token"]
         headers = {"Authorization": f"Bearer {self._token}"}
-        return self.http.request(method, f"{self.airflow_url}/api/v2{path}", headers=headers, timeout=30, **kwargs)
+        return self.http.request(method, url, headers=headers, timeout=30, **kwargs)
 
     def sandbox(self, vendor: str, path: str, body: Any = None, method: str = "POST", **params: Any) -> Any:
         response = self.http.request(method, f"{self.sandbox_url}/{vendor}/_sandbox{path}", json=body,

@@ -47,6 +47,18 @@ def test_unavailable_comes_before_authentication_as_a_load_balancers_would(sandb
     assert sandbox.http.get(f"{sandbox.url}/eshopbox/wms/api/order/1", timeout=10).status_code == 401
 
 
+def test_rejected_answers_its_4xx_with_the_vendors_error_body_without_handling_the_request(esb: Eshopbox) -> None:
+    esb.sandbox.control(
+        "eshopbox", "/faults", {"mode": "rejected", "status": 422, "detail": "channel disabled", "requests": 1}
+    )
+    refused = esb.wms("POST", "/api/order", json=order_body("1001"))
+    assert (refused.status_code, refused.json()) == (422, {"message": "channel disabled"})
+    assert esb.wms("GET", "/api/order/1001").status_code == 404  # nothing was created
+    assert esb.wms("POST", "/api/order", json=order_body("1001")).status_code in (200, 201)  # the fault is spent
+    with pytest.raises(Exception, match="400"):
+        esb.sandbox.control("eshopbox", "/faults", {"mode": "rejected", "status": 503})  # only a 4xx
+
+
 def test_a_fault_matches_only_its_method_and_path(esb: Eshopbox) -> None:
     esb.sandbox.control("eshopbox", "/faults", {"mode": "unavailable", "method": "post", "path": ORDER})
     assert esb.wms("GET", "/api/order/1001").status_code == 404

@@ -42,6 +42,29 @@ def test_management_routes_answer_an_airflow_user_by_token_or_ui_cookie(start_re
         assert "/integrations/openapi.json" in by_header.text
 
 
+def test_the_studio_sends_a_browser_without_a_login_to_airflows_login_page_and_serves_a_logged_in_user(
+    start_receiver, fake_airflow
+):
+    harness = start_receiver(fake_airflow, mounted=True)
+    studio = harness.base_url + "/studio/"
+
+    anonymous = harness.http.get(studio + "studio.js", timeout=10)
+    browser = harness.http.get(studio, headers={"Accept": "text/html"}, timeout=10, allow_redirects=False)
+    token = harness.token("viewer")
+    page = harness.http.get(studio, cookies={"_token": token}, timeout=10)
+    script = harness.http.get(studio + "studio.js", cookies={"_token": token}, timeout=10)
+    schema = harness.http.get(studio + "app-version.schema.json", cookies={"_token": token}, timeout=10)
+    outside = harness.http.get(studio + "..%2Fpages.py", cookies={"_token": token}, timeout=10)
+
+    assert anonymous.status_code == 401 and "api/v1" not in anonymous.text
+    assert browser.status_code == 303
+    assert browser.headers["location"].startswith("/auth/login") and "studio" in browser.headers["location"]
+    assert page.status_code == 200 and '<script src="studio.js">' in page.text
+    assert script.headers["content-type"].startswith("text/javascript") and "/integrations/api/v1" in script.text
+    assert "auth" in schema.json()["properties"]
+    assert outside.status_code == 404
+
+
 def test_the_api_description_lists_the_webhook_routes_as_public_and_health_as_logged_in(start_receiver, fake_airflow):
     harness = start_receiver(fake_airflow, mounted=True)
     token = harness.token("admin")

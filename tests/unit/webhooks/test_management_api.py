@@ -17,6 +17,8 @@ from connectors.registry.action_log import record_step
 from connectors.registry.db import session_scope
 from connectors.registry.inbox import NewEvent, store_events
 from connectors.registry.models import ActionOutcome, Event, EventStatus, Workflow
+from connectors.spec import Catalog
+from connectors.spec.catalog import BUILTIN_APPS
 from tests.unit.webhooks.conftest import SHOPIFY_DAG, Harness
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -27,12 +29,16 @@ ROLES = {"admin": "admin", "viewer": "viewer", "editor": "user"}
 
 READS = [
     ("GET", "/apps"),
+    ("GET", "/apps/usage"),
     ("GET", "/apps/shopify"),
     ("GET", "/apps/shopify/1.0.0"),
+    ("GET", "/apps/shopify/1.0.0/environment"),
     ("POST", "/apps/validate"),
     ("GET", "/workflows"),
     ("GET", f"/workflows/{SHOPIFY_DAG}"),
     ("POST", "/workflows/validate"),
+    ("POST", "/workflows/dry-run"),
+    ("POST", f"/workflows/{SHOPIFY_DAG}/dry-run"),
     ("GET", "/events"),
     ("GET", "/events/1"),
     ("GET", "/status"),
@@ -48,6 +54,10 @@ WRITES = [
     ("POST", f"/workflows/{SHOPIFY_DAG}/rollback"),
     ("POST", "/events/1/replay"),
     ("POST", "/events/replay"),
+    ("POST", "/apps"),
+    ("POST", "/apps/try"),
+    ("PUT", "/apps/shopify/1.0.0/environment"),
+    ("POST", "/apps/shopify/1.0.0/environment/copy"),
 ]
 
 
@@ -151,6 +161,10 @@ def test_a_viewer_reads_apps_workflows_events_and_status(viewer: Client, harness
     shown = viewer("GET", "/apps/shopify/1.0.0").json()
     assert shown["ref"] == "shopify@1.0.0" and any(t["key"] == "order_created" for t in shown["sections"]["triggers"])
     assert viewer("GET", "/apps/shopify/9.9.9").status_code == 404
+    assert any(f["name"] == "access_token" and f["secret"] for f in shown["connection_form"])
+    assert shown["connection_type"] == "integrations_shopify"
+    used = {u["ref"]: u["dag_ids"] for u in viewer("GET", "/apps/usage", params={"app": "shopify"}).json()}
+    assert SHOPIFY_DAG in used["shopify@1.0.0"] and all(ref.startswith("shopify@") for ref in used)
     workflows = viewer("GET", "/workflows").json()
     assert SHOPIFY_DAG in {w["dag_id"] for w in workflows}
     one = viewer("GET", f"/workflows/{SHOPIFY_DAG}").json()
@@ -317,3 +331,144 @@ def test_the_api_describes_itself_with_airflows_security(viewer: Client) -> None
     assert "422" in paths["/workflows"]["post"]["responses"]
     docs = viewer("GET", "/docs")
     assert docs.status_code == 200 and "/integrations/api/v1/openapi.json" in docs.text
+
+
+# -- dry run --------------------------------------------------------------------------------------------------------
+
+PACKED = {"externalShipmentID": "SHP-7", "customerOrderNumber": "1001", "status": "packed", "trackingID": "AWB-1",
+          "courierName": "Delhivery"}  # fmt: skip
+
+
+def test_a_viewer_dry_runs_a_draft_on_a_sample_and_sees_no_credential(viewer: Client) -> None:
+    text = (ROOT / "include" / "workflows" / "eshopbox_packed_to_shopify_fulfillment.yaml").read_text()
+    body = {"yaml": text, "allow_missing_connections": True, "sample": PACKED}
+    ran = viewer("POST", "/workflows/dry-run", json=body)
+    assert ran.status_code == 200, ran.text
+    report = ran.json()
+    assert report["would_run"] is True and report["sample"] == {"source": "given", "payload": PACKED}
+    condition = {"field": "status", "operator": "equals", "value": "packed", "holds": True, "actual": "packed",
+                 "missing": False}  # fmt: skip
+    assert report["conditions"]["all"] == [condition]
+    search, action = report["steps"]
+    shop = "https://demo.myshopify.com/admin/api/2024-10"
+    assert search["request"]["url"] == f"{shop}/orders/1001/fulfillment_orders.json"
+    assert search["request"]["headers"] == {}
+    assert action["pending"].startswith("needs the output of step fulfillment_order")
+    assert "shpat_access_token_abc" not in ran.text and "X-Shopify-Access-Token" not in ran.text
+    filtered = viewer("POST", "/workflows/dry-run", json={**body, "sample": {**PACKED, "status": "dispatched"}}).json()
+    assert filtered["would_run"] is False and filtered["steps"][0]["request"] == search["request"]
+
+
+def test_a_stored_workflow_is_dry_run_on_its_newest_event(viewer: Client, harness: Harness) -> None:
+    nothing = viewer("POST", f"/workflows/{SHOPIFY_DAG}/dry-run")
+    assert nothing.status_code == 422, nothing.text
+    assert nothing.json()["problems"][0]["path"] == "sample"
+    assert nothing.json()["detail"].startswith("no sample event: ")
+    event_id = failed_event(harness.db_url)  # payload {"id": 77, "name": "#1077"}
+    ran = viewer("POST", f"/workflows/{SHOPIFY_DAG}/dry-run")
+    assert ran.status_code == 200, ran.text
+    assert ran.json()["sample"] == {"source": f"event {event_id}", "payload": {"id": 77, "name": "#1077"}}
+    (step,) = ran.json()["steps"]
+    assert step["request"] is None and "created_at" in step["error"]  # the sample lacks what the mapping reads
+    by_reference = viewer("POST", "/workflows/dry-run", json={"workflow": SHOPIFY_DAG, "sample": {"id": 5}})
+    assert by_reference.status_code == 200 and by_reference.json()["sample"]["source"] == "given"
+
+
+def test_a_dry_run_of_an_invalid_draft_or_an_unknown_workflow_is_refused(viewer: Client) -> None:
+    bad = shopify_definition(colour="blue")
+    refused = viewer("POST", "/workflows/dry-run", json={"definition": bad, "allow_missing_connections": True,
+                                                          "sample": {"id": 1}})  # fmt: skip
+    assert refused.status_code == 422, refused.text
+    assert [p["path"] for p in refused.json()["problems"]] == ["colour"]
+    assert viewer("POST", "/workflows/wf.demo.nothing/dry-run", json={"sample": {}}).status_code == 404
+    assert viewer("POST", "/workflows/dry-run", json={"workflow": "wf.demo.nothing"}).status_code == 404
+
+
+# -- app-version environments ---------------------------------------------------------------------------------------
+
+VAULT = """
+app: {{key: vault, name: Vault API, category: generic}}
+version: {version}
+base_url: "{{{{ env.BASE_URL }}}}"
+auth: {{type: api_key, fields: {{token: {{}}}}, headers: {{X-Token: "{{{{ auth.token }}}}"}}}}
+environment:
+  BASE_URL: {{required: true, description: Beta or live}}
+  SIGNING_KEY: {{secret: true}}
+  PAGE_SIZE: {{type: integer, default: 50}}
+{extra}
+"""
+VAULT_SECRET = "vk_live_5e4d3c2b1a"
+
+
+@pytest.fixture
+def vault(start_receiver, fake_airflow, tmp_path: Path, airflow_metadata_db: None) -> Client:
+    """The API over a catalog with the vault app's two versions (one with a secret), their Variables cleared (the
+    metadata database is this process's), as an editor."""
+    from airflow.models import Variable
+
+    for version in ("1_0_0", "2_0_0"):
+        Variable.delete(f"integrations_env__vault__{version}")
+    folder = tmp_path / "apps" / "vault"
+    folder.mkdir(parents=True)
+    (folder / "1.0.0.yaml").write_text(VAULT.format(version="1.0.0", extra="  LEGACY_FLAG: {type: boolean}"))
+    (folder / "2.0.0.yaml").write_text(VAULT.format(version="2.0.0", extra=""))
+    catalog = Catalog.load([BUILTIN_APPS, tmp_path / "apps"])
+    return Client(start_receiver(fake_airflow, mounted=True, dispatch=False, catalog=catalog), "editor")
+
+
+def stored_environment(version: str) -> dict[str, Any] | None:
+    from airflow.models import Variable
+
+    raw = Variable.get(f"integrations_env__vault__{version.replace('.', '_')}", default_var=None)
+    return None if raw is None else json.loads(raw)
+
+
+def test_an_editor_shows_sets_and_copies_an_environment_and_never_sees_a_secret(vault: Client) -> None:
+    answers: list[requests.Response] = []
+    empty = vault("GET", "/apps/vault/1.0.0/environment")
+    assert empty.status_code == 200, empty.text
+    assert [(v["name"], v["is_set"], v["default"]) for v in empty.json()] == [
+        ("BASE_URL", False, None), ("SIGNING_KEY", False, None), ("PAGE_SIZE", False, 50),
+        ("LEGACY_FLAG", False, None)]  # fmt: skip
+
+    values = {"BASE_URL": "https://beta.vault.test", "SIGNING_KEY": VAULT_SECRET, "PAGE_SIZE": "100"}
+    answers.append(vault("PUT", "/apps/vault/1.0.0/environment", json={"values": {**values, "LEGACY_FLAG": True}}))
+    assert answers[-1].status_code == 200, answers[-1].text
+    after = {v["name"]: v for v in answers[-1].json()}
+    assert after["PAGE_SIZE"]["value"] == 100 and after["LEGACY_FLAG"]["value"] is True
+    assert (after["SIGNING_KEY"]["is_set"], after["SIGNING_KEY"]["value"], after["SIGNING_KEY"]["secret"]) == (
+        True, None, True)  # fmt: skip
+    assert stored_environment("1.0.0") == {**values, "PAGE_SIZE": 100, "LEGACY_FLAG": True}
+
+    # the studio's form sends back what it was shown: the secret as *** keeps it
+    form = {v["name"]: "***" if v["secret"] else v["value"] for v in after.values()}
+    answers.append(vault("PUT", "/apps/vault/1.0.0/environment", json={"values": {**form, "PAGE_SIZE": 20}}))
+    assert answers[-1].status_code == 200, answers[-1].text
+    assert stored_environment("1.0.0") == {**values, "PAGE_SIZE": 20, "LEGACY_FLAG": True}
+    answers.append(vault("GET", "/apps/vault/1.0.0/environment"))
+
+    answers.append(vault("POST", "/apps/vault/2.0.0/environment/copy", json={"from_version": "1.0.0"}))
+    assert answers[-1].status_code == 200, answers[-1].text
+    assert answers[-1].json() == {"copied": ["BASE_URL", "PAGE_SIZE", "SIGNING_KEY"], "skipped": ["LEGACY_FLAG"]}
+    assert stored_environment("2.0.0") == {**values, "PAGE_SIZE": 20}
+    answers.append(vault("GET", "/apps/vault/2.0.0/environment"))
+    assert {v["name"]: v["value"] for v in answers[-1].json()}["SIGNING_KEY"] is None
+    assert all(VAULT_SECRET not in answer.text for answer in answers)
+
+
+def test_an_environment_is_refused_with_its_problems_and_an_unknown_version_is_not_found(vault: Client) -> None:
+    refused = vault("PUT", "/apps/vault/2.0.0/environment", json={"values": {"PAGE_SIZ": 1, "PAGE_SIZE": "lots",
+                                                                             "SIGNING_KEY": VAULT_SECRET}})  # fmt: skip
+    assert refused.status_code == 422, refused.text
+    problems = {p["path"]: p["message"] for p in refused.json()["problems"]}
+    assert problems == {
+        "environment.PAGE_SIZ": "not declared by vault@2.0.0 (declared: BASE_URL, PAGE_SIZE, SIGNING_KEY)",
+        "environment.PAGE_SIZE": "'lots' is not of type integer",
+    }
+    assert "declares no PAGE_SIZ" in refused.json()["detail"] and VAULT_SECRET not in refused.text
+    assert stored_environment("2.0.0") is None
+    assert vault("GET", "/apps/vault/9.9.9/environment").status_code == 404
+    assert vault("PUT", "/apps/vault/9.9.9/environment", json={"values": {}}).status_code == 404
+    missing = vault("POST", "/apps/vault/2.0.0/environment/copy", json={"from_version": "0.1.0"})
+    assert missing.status_code == 404 and "0.1.0" in missing.json()["detail"]
+    assert stored_environment("2.0.0") is None

@@ -53,6 +53,7 @@ def test_every_fixture_workflow_is_valid_and_keyed_by_its_file_name() -> None:
     [
         ("key: order_created", "key: order_created_typo", "trigger.key: shopify@1.0.0 has no trigger"),
         ("action: create_order", "action: create_ordr", "steps[0].action: eshopbox@1.0.0 has no action 'create_ordr'"),
+        ("action: create_order", "action: ''", "steps[0].action: choose one of eshopbox@1.0.0's actions: create_order"),
         ("app: eshopbox@1.0.0", "app: eshopbox@9.9.9", "steps[0].app: unknown version '9.9.9' of app 'eshopbox'"),
         ("      customer_order_number:", "      customer_order_numbr:", "has no input 'customer_order_numbr'"),
         (
