@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.services.apps import validate_app_draft
-from connectors.services.drafts import Draft
+from connectors.services.drafts import DRAFT, Draft
 from connectors.services.errors import Problem, ServiceError, problems_of
 from connectors.spec import AppDefinitionError, AppVersionSpec, Catalog
 from connectors.spec.catalog import APPS_PATH_VARIABLE, BUILTIN_APPS, app_folders
@@ -69,6 +69,7 @@ def save_app_version(yaml_text: str, catalog: Catalog, folder: Path | None = Non
     sent = yaml_text.encode("utf-8")
     if spec.ref in catalog.sources and catalog.sources[spec.ref].resolve() != target.resolve():
         raise _exists(spec, _where(catalog.sources[spec.ref], folder))
+    check_same_origin(spec, catalog)
     if not _write_new(target, sent):
         if target.read_bytes() == sent:
             return SavedAppVersion(spec.ref, relative, created=False)
@@ -81,6 +82,29 @@ def save_app_version(yaml_text: str, catalog: Catalog, folder: Path | None = Non
         message = f"{spec.ref} was not saved: the catalog would not load with it"
         raise ServiceError(message, "invalid", problems) from None
     return SavedAppVersion(spec.ref, relative, created=True)
+
+
+def check_same_origin(spec: AppVersionSpec, catalog: Catalog) -> None:
+    """A new version of an app the catalog has calls the hosts that app's versions call (`base_url`, and no
+    `allowed_hosts` of its own): a draft cannot take over an app's connections to send their credentials
+    elsewhere. An app calling another API is another app, with a key of its own."""
+    if spec.app.key not in catalog.apps:
+        return
+    versions = catalog.versions(spec.app.key)
+    base_urls = sorted({version.base_url for version in versions})
+    known_hosts = {host for version in versions for host in version.allowed_hosts}
+    problems = []
+    if spec.base_url not in base_urls:
+        problems.append(Problem(DRAFT, "base_url", f"the versions of '{spec.app.key}' call {' or '.join(base_urls)}"))
+    added = sorted(set(spec.allowed_hosts) - known_hosts)
+    if added:
+        problems.append(Problem(DRAFT, "allowed_hosts", f"no version of '{spec.app.key}' calls {', '.join(added)}"))
+    if problems:
+        message = (
+            f"{spec.ref} would call other hosts than {spec.app.key}'s versions: "
+            "give an app calling another API a key of its own"
+        )
+        raise ServiceError(message, "invalid", problems)
 
 
 def _write_new(target: Path, content: bytes) -> bool:

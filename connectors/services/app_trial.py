@@ -30,12 +30,12 @@ from connectors.runtime.http.client import AppClient
 from connectors.runtime.http.pagination import build_paginator
 from connectors.runtime.http.request import RenderedRequest, render_request
 from connectors.runtime.polling import format_instant
-from connectors.runtime.redaction import redact
+from connectors.runtime.redaction import redact, register_secret
 from connectors.runtime.values import resolve_values
-from connectors.services.app_builder import draft_spec
+from connectors.services.app_builder import check_same_origin, draft_spec
 from connectors.services.drafts import DRAFT
 from connectors.services.errors import Problem, ServiceError
-from connectors.spec import AppVersionSpec
+from connectors.spec import AppVersionSpec, Catalog
 from connectors.spec.base import RequestSpec
 from connectors.spec.triggers import PollingTriggerSpec
 from connectors.workflows.validation import ConnectionsUnreadable, ConnectionTypes
@@ -95,11 +95,14 @@ def try_request(
     connection_id: str,
     client_for: ClientFor,
     connection_types: ConnectionTypes | None = None,
+    catalog: Catalog | None = None,
 ) -> TrialResult:
     """Send the request of the draft's action, search or polling trigger `key` with `inputs` (a polling trigger's
     `params`) through connection `connection_id`. An invalid draft, an unknown key, inputs that do not fit, or a
     connection of another app's type: `ServiceError` "invalid"; no such connection: "not_found"."""
     spec = draft_spec(yaml_text, definition)
+    if catalog is not None:
+        check_same_origin(spec, catalog)  # a draft of a known app cannot send its connections' credentials elsewhere
     _check_connection(spec, connection_id, connection_types)
     spec = spec.model_copy(update={"retry": spec.retry.model_copy(update={"max_attempts": 1})})  # one attempt
     started = time.monotonic()
@@ -108,6 +111,8 @@ def try_request(
         request = _render(client, kind, key, inputs)
     except ConfigurationError as exc:
         return TrialResult(None, None, _since(started), None, _error(exc))
+    # every credential of the connection is masked in the answer, whatever the draft declares secret
+    register_secret(*(value for value in client.connection.credentials.values() if isinstance(value, str) and value))
     recorder = _Recorder(client.session, request)
     client.session = cast(requests.Session, recorder)
     sent, error = _sent(client, request), None
@@ -124,7 +129,8 @@ def try_request(
 
 
 def _check_connection(spec: AppVersionSpec, connection_id: str, types: ConnectionTypes | None) -> None:
-    """The connection exists and is not another app's (a generic type, `http` or `integrations`, is taken)."""
+    """The connection exists and is of the draft app's own type (`integrations_<key>`): a try never lends the
+    credentials of another app's or a generic connection to a draft."""
     if types is None:
         return
     try:
@@ -134,7 +140,7 @@ def _check_connection(spec: AppVersionSpec, connection_id: str, types: Connectio
     expected = connection_type(spec.app.key)
     if actual is None:
         raise ServiceError(f"no Airflow connection '{connection_id}' exists", "not_found")
-    if actual != expected and actual.startswith(connection_type("")):
+    if actual != expected:
         raise ServiceError(
             f"connection '{connection_id}' is of type '{actual}'; {spec.ref} needs a connection of type '{expected}'",
             "invalid",

@@ -28,7 +28,8 @@ def studio_app(dependencies: list[Any], login_url: Callable[[str], str] | None =
     @app.exception_handler(HTTPException)
     async def to_login(request: Request, exc: HTTPException) -> Response:
         if exc.status_code == 401 and login_url and "text/html" in request.headers.get("accept", ""):
-            return RedirectResponse(login_url(str(request.url)), status_code=303)
+            back = request.url.path + (f"?{request.url.query}" if request.url.query else "")  # relative: no host
+            return RedirectResponse(login_url(back), status_code=303)
         return await http_exception_handler(request, exc)
 
     @app.get("/", dependencies=dependencies)

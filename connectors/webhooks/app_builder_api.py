@@ -91,7 +91,7 @@ def add_app_builder_routes(api: FastAPI, guards: dict[str, list[Any]], receiver:
     @api.post(
         "/apps/try",
         tags=["apps"],
-        dependencies=guards["edit"],
+        dependencies=guards["edit"] + guards["connections"],
         responses={404: error("No such connection"), 422: error("Invalid draft, key, inputs or connection type")},
     )
     def try_app_request(trial: TrialRequest) -> TrialResult:
@@ -101,13 +101,15 @@ def add_app_builder_routes(api: FastAPI, guards: dict[str, list[Any]], receiver:
         without retries. Answers what was sent (`request`: method, URL, query, headers, body; never the auth), the
         `status`, `duration_ms`, the `response` (headers except cookies and credentials, the body's first 8 KB) and
         the runtime's classified `error` (e.g. `AuthExpiredError` for refused credentials, `RateLimitedError` with
-        `retry_after`). Every secret of the connection is masked. A connection of another app's type: 422; no such
+        `retry_after`). Every credential of the connection is masked. It lends a connection's credentials to a
+        draft, so it needs connection edit access besides DAG edit access; the connection must be of the draft
+        app's own type, and a draft of an app in the catalog must call that app's hosts (else 422); no such
         connection: 404."""
         from connectors.hooks.connection_types import AirflowConnectionTypes
 
         return try_request(
             trial.yaml, trial.definition, trial.kind, trial.key, trial.inputs, trial.connection_id,
-            airflow_client, AirflowConnectionTypes(),
+            airflow_client, AirflowConnectionTypes(), receiver.catalog(),
         )  # fmt: skip
 
 

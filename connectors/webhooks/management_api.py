@@ -200,11 +200,17 @@ def airflow_waker(settings: WebhookSettings) -> Callable[[str, int, str], WakeRe
 
 
 def access_guards(access: Callable[..., Any] | None) -> dict[str, list[Any]]:
-    """Route dependencies by kind of access: Airflow's DAG permissions, or the one dependency given instead."""
+    """Route dependencies by kind of access: Airflow's DAG permissions (`connections`: connection edit access, for
+    what lends a connection's credentials; `variables`: variable edit access, for what writes an app version's
+    environment, which can point its requests elsewhere), or the one dependency given instead."""
     if access is not None:
-        return dict.fromkeys(("read", "edit", "delete", "run"), [Depends(access)])
+        return dict.fromkeys(("read", "edit", "delete", "run", "connections", "variables"), [Depends(access)])
     from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
-    from airflow.api_fastapi.core_api.security import requires_access_dag
+    from airflow.api_fastapi.core_api.security import (
+        requires_access_connection,
+        requires_access_dag,
+        requires_access_variable,
+    )
 
     def guard(method: str, entity: DagAccessEntity | None = None) -> list[Any]:
         return [Depends(ensure_auth_manager), Depends(requires_access_dag(method=method, access_entity=entity))]  # type: ignore[arg-type]
@@ -214,6 +220,8 @@ def access_guards(access: Callable[..., Any] | None) -> dict[str, list[Any]]:
         "edit": guard("PUT"),
         "delete": guard("DELETE"),
         "run": guard("POST", DagAccessEntity.RUN),
+        "connections": [Depends(ensure_auth_manager), Depends(requires_access_connection(method="PUT"))],
+        "variables": [Depends(ensure_auth_manager), Depends(requires_access_variable(method="PUT"))],
     }
 
 
@@ -312,7 +320,7 @@ def management_api(
     @api.put(
         "/apps/{app}/{version}/environment",
         tags=["apps"],
-        dependencies=guards["edit"],
+        dependencies=guards["edit"] + guards["variables"],
         responses={**not_found, **invalid},
     )
     def set_environment(app: str, version: str, body: EnvironmentValues) -> list[EnvironmentValue]:
@@ -324,7 +332,7 @@ def management_api(
     @api.post(
         "/apps/{app}/{version}/environment/copy",
         tags=["apps"],
-        dependencies=guards["edit"],
+        dependencies=guards["edit"] + guards["variables"],
         responses={**not_found, **invalid},
     )
     def copy_environment(app: str, version: str, body: EnvironmentCopyFrom) -> EnvironmentCopyAnswer:

@@ -10,20 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from connectors.cli import main
+from tests.environment_app import environment_app
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
-
-PARTNER = """
-app: {{key: partner, name: Partner API, category: generic}}
-version: {version}
-base_url: "{{{{ env.BASE_URL }}}}"
-auth: {{type: api_key, fields: {{token: {{}}}}, headers: {{X-Token: "{{{{ auth.token }}}}"}}}}
-environment:
-  BASE_URL: {{required: true, description: Beta or live}}
-  PARTNER_KEY: {{secret: true}}
-  PAGE_SIZE: {{type: integer, default: 50}}
-{extra}
-"""
 
 
 @pytest.fixture
@@ -34,8 +23,8 @@ def partner_apps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[No
         Variable.delete(f"integrations_env__partner__{version}")
     folder = tmp_path / "apps" / "partner"
     folder.mkdir(parents=True)
-    (folder / "1.0.0.yaml").write_text(PARTNER.format(version="1.0.0", extra="  LEGACY_FLAG: {type: boolean}"))
-    (folder / "2.0.0.yaml").write_text(PARTNER.format(version="2.0.0", extra=""))
+    (folder / "1.0.0.yaml").write_text(environment_app("1.0.0", "  LEGACY_FLAG: {type: boolean}"))
+    (folder / "2.0.0.yaml").write_text(environment_app("2.0.0"))
     monkeypatch.setenv("INTEGRATIONS_APPS_PATH", str(tmp_path / "apps"))
     yield
 

@@ -79,9 +79,13 @@ def chromium() -> str:
 
 
 @pytest.fixture(scope="module")
-def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    apps = tmp_path_factory.mktemp("user-apps")
-    with running_platform(tmp_path_factory.mktemp("studio"), {"INTEGRATIONS_APPS_PATH": str(apps)}) as running:
+def user_apps(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("user-apps")
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory, user_apps: Path) -> Iterator[Platform]:
+    with running_platform(tmp_path_factory.mktemp("studio"), {"INTEGRATIONS_APPS_PATH": str(user_apps)}) as running:
         wait_for(lambda: running.api("GET", "/dags/wf.demo.shopify_order_to_eshopbox").ok, 180, "the demo DAGs",
                  running)  # fmt: skip
         assert running.api("PATCH", "/dags/wf.demo.shopify_order_to_eshopbox", json={"is_paused": False}).ok
@@ -182,6 +186,9 @@ def test_the_apps_page_shows_each_version_from_its_definition(platform: Platform
     frame.click("button[name=save-environment]")
     frame.wait_for_selector("#environment >> text=Saved.")
     assert frame.input_value("#environment input[name='env.WMS_BASE_URL']").endswith("/eshopbox/wms/")
+    frame.fill("#environment input[name='env.WMS_BASE_URL']", f"{platform.sandbox_url}/eshopbox/wms")  # as it was
+    frame.click("button[name=save-environment]")
+    frame.wait_for_selector("#environment >> text=Saved.")
 
 
 def test_connect_an_app_through_the_generated_form_and_test_it(platform: Platform, page: Any, shots: Path) -> None:
@@ -264,6 +271,17 @@ def test_build_a_webhook_workflow_with_a_condition_and_line_items_then_dry_run_a
     frame.click("button[name=save]")
     frame.wait_for_selector("#builder-output >> text=Saved (updated)")
     assert platform.management("GET", f"/workflows/{WORKFLOW}").json()["revision"] == 2
+    assert frame.input_value("select[name='steps[0].action']") == "create_order"  # a stored step opens as it was
+
+    frame.click("button[name=toggle]")  # Disable, then a save keeps it disabled
+    frame.wait_for_selector("#builder-output >> text=Disabled")
+    frame.fill("input[name=name]", "Studio: paid Shopify orders → Eshopbox")
+    frame.click("button[name=save]")
+    frame.wait_for_selector("#builder-output >> text=Saved (updated)")
+    assert platform.management("GET", f"/workflows/{WORKFLOW}").json()["enabled"] is False
+    frame.click("button[name=toggle]")
+    frame.wait_for_selector("#builder-output >> text=Enabled")
+    assert platform.management("GET", f"/workflows/{WORKFLOW}").json()["enabled"] is True
 
 
 def test_a_sandbox_event_is_done_on_the_events_page_with_its_step_entries(
@@ -287,7 +305,7 @@ def test_a_sandbox_event_is_done_on_the_events_page_with_its_step_entries(
     entry = frame.wait_for_selector(".step-entry[data-step='step_1']")
     assert "succeeded" in entry.inner_text() and "HTTP 200" in entry.inner_text()
     entry.query_selector("summary").click()  # what was sent
-    assert number in entry.inner_text() and SHOPIFY_TOKEN not in frame.inner_text("main")
+    assert number in entry.inner_text() and "sandbox-client-secret" not in frame.inner_text("main")
     page.screenshot(path=shots / "event.png")
 
 
@@ -314,7 +332,7 @@ def test_a_failed_event_is_replayed_from_the_studio_once_the_fault_is_cleared(pl
 
 
 def test_build_an_app_version_in_the_app_builder_and_use_it_in_a_workflow(
-    platform: Platform, page: Any, shots: Path
+    platform: Platform, page: Any, shots: Path, user_apps: Path
 ) -> None:
     frame = go(page, "#/builder")
     editor = frame.wait_for_selector("textarea[name=yaml]")
@@ -328,7 +346,8 @@ def test_build_an_app_version_in_the_app_builder_and_use_it_in_a_workflow(
     assert "Top-level keys" in frame.inner_text("main")
     page.screenshot(path=shots / "app-builder.png")
     frame.click("button[name=save-app]")
-    assert "studio_notes@1.0.0" in frame.wait_for_selector("#builder-result .message.ok").inner_text()
+    assert "Saved studio_notes@1.0.0" in frame.wait_for_selector("#builder-result .message.ok").inner_text()
+    assert (user_apps / "studio_notes" / "1.0.0.yaml").read_text() == APP_YAML
 
     assert any(a["ref"] == "studio_notes@1.0.0" for a in platform.management("GET", "/apps").json())
     frame = go(page, "#/workflows/new")  # offered to workflows at once

@@ -79,8 +79,18 @@ async function appVersion(ref) {
   return cache.versions[ref];
 }
 async function connections() {
-  const answer = await airflow("GET", "/connections?limit=1000&order_by=connection_id");
-  return answer.connections;
+  // every page (Airflow caps a page at its maximum_page_limit); none when this user may not read connections
+  const found = [];
+  try {
+    for (let offset = 0; ; offset += 100) {
+      const page = await airflow("GET", `/connections?limit=100&offset=${offset}&order_by=connection_id`);
+      found.push(...page.connections);
+      if (!page.connections.length || found.length >= page.total_entries) return found;
+    }
+  } catch (error) {
+    if (error.status === 403) return found;
+    throw error;
+  }
 }
 
 // -- router ----------------------------------------------------------------------------------------------------
@@ -99,7 +109,7 @@ const routes = [
 
 async function route() {
   const hash = location.hash || "#/workflows";
-  const tab = hash.split("/")[1].split("?")[0];
+  const tab = (hash.split("/")[1] || "").split("?")[0];
   for (const link of document.querySelectorAll("nav a")) {
     link.classList.toggle("active", link.dataset.tab === (tab === "connect" ? "apps" : tab));
   }
@@ -273,8 +283,9 @@ async function workflowBuilder(reference) {
         h("button", { name: "add-action", onclick: () => { wf.steps.push({ key: `step_${wf.steps.length + 1}`, app: "", connection: "", action: "", inputs: {} }); render(); } }, "+ action"),
         h("button", { name: "add-search", onclick: () => { wf.steps.push({ key: `find_${wf.steps.length + 1}`, app: "", connection: "", search: "", inputs: {} }); render(); } }, "+ search")));
 
-    const sampleArea = h("textarea", { name: "sample", rows: 6, placeholder: "A sample event (JSON). Empty: the last event received for this workflow." },
-      sample ? JSON.stringify(sample, null, 2) : "");
+    if (state.sampleText === undefined && sample) state.sampleText = JSON.stringify(sample, null, 2);
+    const sampleArea = h("textarea", { name: "sample", rows: 6, placeholder: "A sample event (JSON). Empty: the last event received for this workflow.",
+      oninput: (e) => { state.sampleText = e.target.value; } }, state.sampleText || "");
     const toolbar = h("div", { class: "toolbar" },
       h("button", { name: "dry-run", onclick: () => dryRun(sampleArea.value) }, "Dry run"),
       h("button", { name: "save", class: "primary", onclick: save }, stored ? "Save changes" : "Save"),
@@ -296,7 +307,7 @@ async function workflowBuilder(reference) {
   }
 
   async function stepCard(step, i, paths, arrays, fieldRow, text, connectionSelect, refSelect) {
-    const kind = step.search !== undefined ? "search" : "action";
+    const kind = step.search != null && step.action == null ? "search" : "action";
     const spec = step.app ? await appVersion(step.app).catch(() => null) : null;
     const operations = spec ? Object.entries(spec.definition[kind === "search" ? "searches" : "actions"] || {}) : [];
     const operation = operations.find(([k]) => k === step[kind]);
@@ -379,6 +390,8 @@ async function workflowBuilder(reference) {
 
   function definition() {
     const copy = JSON.parse(JSON.stringify(wf));
+    if (stored) copy.enabled = stored.enabled;  // Enable/Disable switch it; a save keeps it
+    for (const step of copy.steps) for (const name of ["action", "search"]) if (step[name] == null) delete step[name];
     if (!copy.conditions.all.length) delete copy.conditions.all;
     if (!copy.conditions.any.length) delete copy.conditions.any;
     if (!Object.keys(copy.conditions).length) delete copy.conditions;
@@ -430,7 +443,10 @@ async function workflowBuilder(reference) {
         fill(report, message(answer.ok ? (dryRun ? "info" : "ok") : "bad",
           `${dryRun ? "Would change" : answer.applied ? "Upgraded" : "Refused"}:\n${lines.join("\n") || "nothing"}`));
         if (answer.applied) await workflowBuilder(stored.dag_id);
-      } catch (error) { fill(report, failure(error)); }
+      } catch (error) {
+        const refused = (error.body.outcomes || []).flatMap((o) => o.problems);
+        fill(report, refused.length ? message("bad", `Refused, nothing changed:\n${refused.join("\n")}`) : failure(error));
+      }
     };
     fill(output, h("div", { class: "card" }, h("h3", {}, "Upgrade to another app version"),
       targets.length ? h("div", { class: "row" }, target, h("button", { name: "upgrade-dry-run", onclick: () => run(true) }, "What would change"),
@@ -517,9 +533,11 @@ async function eventList(params) {
   const filter = (key, value) => { const next = new URLSearchParams(params); if (value) next.set(key, value); else next.delete(key); location.hash = `#/events?${next}`; };
   const result = h("div", { id: "events-output" });
   const replaySelected = async () => {
+    const unsure = shown.filter((e) => selected.has(e.id) && e.unknown_outcome).map((e) => e.id);
+    if (unsure.length && !window.confirm(`The writes of ${unsure.join(", ")} may have been applied already: check the app first. Replay anyway?`)) return;
     const outcomes = [];
     for (const id of selected) {
-      try { const r = await api("POST", `/events/${id}/replay`); outcomes.push(`event ${id}: back in the queue (${r.wake ? r.wake.run_id : "next run"})`); }
+      try { const r = await api("POST", `/events/${id}/replay`); outcomes.push(`event ${id}: back in the queue (${r.wake ? r.wake.run_id : "next run"})${r.warnings.length ? ` — ${r.warnings.join("; ")}` : ""}`); }
       catch (error) { outcomes.push(`event ${id}: ${error.message}`); }
     }
     fill(result, message("info", outcomes.join("\n")));
@@ -556,9 +574,11 @@ async function eventDetail(id) {
   const e = await api("GET", `/events/${id}`);
   const result = h("div", { id: "event-output" });
   const replay = async () => {
+    if (e.unknown_outcome && !window.confirm("Its write may have been applied already: check the app first. Replay anyway?")) return;
     try {
       const r = await api("POST", `/events/${id}/replay`);
-      fill(result, message("ok", `Back in the queue; ${r.wake && r.wake.woken ? `run ${r.wake.run_id} asked of Airflow` : "the next run takes it"}.`));
+      fill(result, message("ok", `Back in the queue; ${r.wake && r.wake.woken ? `run ${r.wake.run_id} asked of Airflow` : "the next run takes it"}.`),
+        r.warnings.length ? message("info", r.warnings.join("\n")) : null);
     } catch (error) { fill(result, failure(error)); }
   };
   show(
@@ -624,8 +644,15 @@ async function environmentCard(app) {
   const card = h("div", { class: "card", id: "environment" });
   const draw = (values, note) => {
     const edits = {};
+    const status = h("div", { class: "env-status" }, note);
     const save = async () => {
-      try { draw(await api("PUT", base, { values: edits }), message("ok", "Saved.")); } catch (error) { draw(values, failure(error)); }
+      const sent = {};
+      for (const [name, value] of Object.entries(edits)) {
+        const declared = values.find((v) => v.name === name);
+        if (declared.secret && value === "") continue;  // left empty: the stored secret stays
+        sent[name] = value === "" ? null : value;  // emptied: back to its default
+      }
+      try { draw(await api("PUT", base, { values: sent }), message("ok", "Saved.")); } catch (error) { fill(status, failure(error)); }
     };
     fill(card, h("h3", {}, "Environment"), h("p", { class: "muted small" }, "Settings of this version for every client (an Airflow Variable); secrets are never shown."),
       values.map((v) => h("label", { class: "field", "data-env": v.name }, h("span", { class: v.required ? "required" : "" }, v.name),
@@ -634,7 +661,17 @@ async function environmentCard(app) {
           value: v.secret ? "" : v.value ?? "", placeholder: v.secret ? (v.is_set ? "set (unchanged unless typed)" : "unset") : v.default !== null && v.default !== undefined ? `default: ${v.default}` : "",
           oninput: (e) => { edits[v.name] = e.target.value; },
         }), h("div", { class: "help" }, [v.type, v.secret ? "secret" : null, v.description].filter(Boolean).join(" · "))))),
-      h("div", { class: "toolbar" }, h("button", { name: "save-environment", onclick: save }, "Save environment")), note);
+      h("div", { class: "toolbar" }, h("button", { name: "save-environment", onclick: save }, "Save environment"),
+        others.length ? h("span", {}, "or copy from ", h("select", { name: "copy-from" }, others.map((v) => h("option", { value: v }, v))), " ",
+          h("button", { name: "copy-environment", onclick: copy }, "Copy")) : null), status);
+  };
+  const others = (await apps()).filter((a) => a.key === app.key && a.version !== app.version).map((a) => a.version);
+  const copy = async () => {
+    const from = card.querySelector("select[name=copy-from]").value;
+    try {
+      const answer = await api("POST", `${base}/copy`, { from_version: from });
+      draw(await api("GET", base), message("ok", `Copied ${answer.copied.join(", ") || "nothing"} from ${from}${answer.skipped.length ? `; skipped ${answer.skipped.join(", ")} (not declared here)` : ""}.`));
+    } catch (error) { fill(card, failure(error)); }
   };
   try { draw(await api("GET", base)); } catch (error) { fill(card, h("h3", {}, "Environment"), failure(error)); }
   return card;
@@ -668,6 +705,7 @@ async function connectForm(ref) {
       try { await airflow("POST", "/connections", connection); }
       catch (error) {
         if (error.status !== 409) throw error;
+        if (!window.confirm(`Connection ${connection.connection_id} exists: replace it with these values?`)) return;
         await airflow("PATCH", `/connections/${encodeURIComponent(connection.connection_id)}`, connection);
       }
       fill(result, message("ok", `Saved connection ${connection.connection_id}. Workflows can use it now.`));
@@ -770,7 +808,7 @@ async function appBuilder() {
     fill(result, message("info", "Sending…"));
     try {
       const answer = await api("POST", "/apps/try", { yaml: editor.value, kind: tryKind.value, key: tryKey.value, inputs, connection_id: tryConnection.value });
-      fill(result, message(answer.error ? "bad" : "ok", answer.error || `HTTP ${answer.status} in ${answer.duration_ms} ms`),
+      fill(result, message(answer.error ? "bad" : "ok", answer.error ? `${answer.error.type}: ${answer.error.message}` : `HTTP ${answer.status} in ${answer.duration_ms} ms`),
         h("div", { class: "grid2" }, h("div", {}, h("strong", {}, "Request"), pretty(answer.request)), h("div", {}, h("strong", {}, "Response"), pretty(answer.response))));
     } catch (error) { fill(result, failure(error)); }
   };

@@ -177,7 +177,7 @@ def client_for(sandbox: Sandbox, token: str) -> Any:
 
 
 def shop_types(conn_id: str) -> str | None:
-    return {"acme_main": "integrations_acme_shop", "demo_shopify": "integrations_shopify"}.get(conn_id)
+    return {"acme_main": "integrations_acme_shop", "demo_shopify": "integrations_shopify", "plain": "http"}.get(conn_id)
 
 
 def tried(sandbox: Sandbox, kind: str = "search", key: str = "find_orders", token: str = SHOPIFY_TOKEN,
@@ -252,6 +252,7 @@ def test_a_long_body_is_cut(sandbox: Sandbox) -> None:
     [
         ("search", "find_orders", "nowhere", {}, "not_found", "no Airflow connection 'nowhere' exists"),
         ("search", "find_orders", "demo_shopify", {}, "invalid", "acme_shop@1.0.0 needs a connection of type"),
+        ("search", "find_orders", "plain", {}, "invalid", "acme_shop@1.0.0 needs a connection of type"),
         ("action", "create_order", "acme_main", {}, "invalid", "the draft has no action 'create_order'"),
         ("trigger", "order_created", "acme_main", {}, "invalid", "is a webhook trigger"),
         ("search", "find_orders", "acme_main", {"limit": "lots"}, "invalid", "'limit'"),
@@ -265,3 +266,53 @@ def test_what_cannot_be_tried_is_refused_before_anything_is_sent(
 
     assert refused.value.kind == kind_of_error
     assert says in refused.value.message
+
+
+def test_a_credential_the_draft_calls_plain_is_masked_all_the_same(sandbox: Sandbox) -> None:
+    sandbox.control("shopify", "/orders", ORDER)
+    leaky = ACME.replace("access_token: {label: Admin API access token}", "access_token: {secret: false}").replace(
+        'params: {status: "{{ inputs.status }}"',
+        'params: {echo: "{{ auth.access_token }}", status: "{{ inputs.status }}"',
+    )
+
+    result = try_request(leaky, None, "search", "find_orders", {}, "acme_main", client_for(sandbox, SHOPIFY_TOKEN),
+                         shop_types)  # fmt: skip
+
+    assert result.request is not None and result.request.params["echo"] == "***"
+    assert SHOPIFY_TOKEN not in json.dumps(asdict(result))
+
+
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        (('base_url: "{{ properties.admin_url }}"', "base_url: https://collector.example.net"), "base_url"),
+        (("properties:", "allowed_hosts: [https://collector.example.net]\nproperties:"), "allowed_hosts"),
+    ],
+)
+def test_a_new_version_of_a_known_app_must_call_its_hosts(
+    apps_folder: Path, sandbox: Sandbox, change: tuple[str, str], path: str
+) -> None:
+    save_app_version(ACME, Catalog.load())
+    moved = ACME.replace("version: 1.0.0", "version: 1.1.0").replace(*change)
+    catalog = Catalog.load()
+
+    for attempt in (
+        lambda: save_app_version(moved, catalog),
+        lambda: try_request(
+            moved,
+            None,
+            "search",
+            "find_orders",
+            {},
+            "acme_main",
+            client_for(sandbox, SHOPIFY_TOKEN),
+            shop_types,
+            catalog,
+        ),  # fmt: skip
+    ):
+        with pytest.raises(ServiceError) as refused:
+            attempt()
+        assert refused.value.kind == "invalid" and [p.path for p in refused.value.problems] == [path]
+        assert "a key of its own" in refused.value.message
+    assert not (apps_folder / "acme_shop" / "1.1.0.yaml").exists()
+    assert save_app_version(ACME.replace("version: 1.0.0", "version: 1.1.0"), catalog).created  # same hosts: saved

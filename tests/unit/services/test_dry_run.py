@@ -19,7 +19,6 @@ from connectors.services import ServiceError
 from connectors.services.dry_run import ContextFor, DryRun, dry_run_workflow, lookup_context
 from connectors.spec import Catalog
 from connectors.webhooks.connections import StaticConnections
-from tests.unit.registry.test_registry import apply_seed_workflows
 
 ROOT = Path(__file__).resolve().parents[3]
 WORKFLOWS = ROOT / "include" / "workflows"
@@ -32,17 +31,6 @@ CONNECTIONS = {
                       "client_secret": CLIENT_SECRET, "refresh_token": "rt-dry-run"},
 }  # fmt: skip
 ENVIRONMENTS = {"shopify@1.0.0": {"ADMIN_BASE_URL": "http://127.0.0.1:8900/shopify"}}
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return Catalog.load()
-
-
-@pytest.fixture
-def sessions(sqlite_registry: str):
-    apply_seed_workflows(sqlite_registry)
-    return lambda: session_scope(sqlite_registry)
 
 
 @pytest.fixture

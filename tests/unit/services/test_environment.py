@@ -17,18 +17,8 @@ from connectors.services.environment import (
     show_environment,
 )
 from connectors.spec import AppVersionSpec, Catalog
+from tests.environment_app import environment_app
 
-PARTNER = """
-app: {{key: partner, name: Partner API, category: generic}}
-version: {version}
-base_url: "{{{{ env.BASE_URL }}}}"
-auth: {{type: api_key, fields: {{token: {{}}}}, headers: {{X-Token: "{{{{ auth.token }}}}"}}}}
-environment:
-  BASE_URL: {{required: true, description: Beta or live}}
-  PARTNER_KEY: {{secret: true}}
-  PAGE_SIZE: {{type: integer, default: 50}}
-{extra}
-"""
 SECRET = "pk_live_9f8e7d6c"
 
 
@@ -52,8 +42,8 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
     folder = tmp_path_factory.mktemp("apps") / "partner"
     folder.mkdir()
     extra = "  LEGACY_FLAG: {type: boolean}\n  LEGACY_LIMIT: {type: integer}"
-    (folder / "1.0.0.yaml").write_text(PARTNER.format(version="1.0.0", extra=extra))
-    (folder / "2.0.0.yaml").write_text(PARTNER.format(version="2.0.0", extra="  RETRIES: {type: integer}"))
+    (folder / "1.0.0.yaml").write_text(environment_app("1.0.0", extra))
+    (folder / "2.0.0.yaml").write_text(environment_app("2.0.0", "  RETRIES: {type: integer}"))
     return Catalog.load([folder.parent])
 
 
@@ -134,7 +124,7 @@ def test_unknown_names_and_wrong_types_are_refused_with_their_paths_and_nothing_
 def test_a_secret_of_the_wrong_type_is_refused_without_saying_it(tmp_path: Path) -> None:
     folder = tmp_path / "partner"
     folder.mkdir()
-    text = PARTNER.format(version="3.0.0", extra="  PIN: {type: integer, secret: true}")
+    text = environment_app("3.0.0", "  PIN: {type: integer, secret: true}")
     (folder / "3.0.0.yaml").write_text(text)
     spec = Catalog.load([tmp_path]).get("partner@3.0.0")
     with pytest.raises(ServiceError) as refused:

@@ -17,22 +17,11 @@ from connectors.registry.models import ActionOutcome, Event, EventStatus, Workfl
 from connectors.services import Problem, ServiceError, apps, events, status, workflows
 from connectors.services.events import WakeResult
 from connectors.spec import Catalog
-from tests.unit.registry.test_registry import LEGACY_STOCK, apply_seed_workflows, apply_workflow_files
+from tests.unit.registry.test_registry import LEGACY_STOCK, apply_workflow_files
 
 ROOT = Path(__file__).resolve().parents[3]
 SHOPIFY_ORDER = ROOT / "include" / "workflows" / "shopify_order_to_eshopbox.yaml"
 SHOPIFY_DAG = "wf.demo.shopify_order_to_eshopbox"
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return Catalog.load()
-
-
-@pytest.fixture
-def sessions(sqlite_registry: str):
-    apply_seed_workflows(sqlite_registry)
-    return lambda: session_scope(sqlite_registry)
 
 
 def definition(path: Path = SHOPIFY_ORDER) -> dict:

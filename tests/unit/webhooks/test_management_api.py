@@ -19,6 +19,7 @@ from connectors.registry.inbox import NewEvent, store_events
 from connectors.registry.models import ActionOutcome, Event, EventStatus, Workflow
 from connectors.spec import Catalog
 from connectors.spec.catalog import BUILTIN_APPS
+from tests.environment_app import environment_app
 from tests.unit.webhooks.conftest import SHOPIFY_DAG, Harness
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -114,6 +115,18 @@ def editor(harness: Harness) -> Client:
 @pytest.fixture
 def viewer(harness: Harness) -> Client:
     return Client(harness, "viewer")
+
+
+def test_trying_a_drafts_request_or_writing_an_environment_needs_connection_or_variable_edit_access(
+    editor: Client, harness: Harness
+) -> None:
+    admin = Client(harness, "admin")
+    trial = {"yaml": "app: {}", "kind": "search", "key": "x", "connection_id": "demo_shopify"}
+    assert editor("POST", "/apps/try", json=trial).status_code == 403  # a user edits DAGs, not connections
+    assert admin("POST", "/apps/try", json=trial).status_code == 422  # allowed: the draft is not
+    values = {"values": {"NOT_DECLARED": 1}}
+    assert editor("PUT", "/apps/shopify/1.0.0/environment", json=values).status_code == 403  # nor variables
+    assert admin("PUT", "/apps/shopify/1.0.0/environment", json=values).status_code == 422
 
 
 def shopify_definition(**changes: Any) -> dict[str, Any]:
@@ -386,34 +399,25 @@ def test_a_dry_run_of_an_invalid_draft_or_an_unknown_workflow_is_refused(viewer:
 
 # -- app-version environments ---------------------------------------------------------------------------------------
 
-VAULT = """
-app: {{key: vault, name: Vault API, category: generic}}
-version: {version}
-base_url: "{{{{ env.BASE_URL }}}}"
-auth: {{type: api_key, fields: {{token: {{}}}}, headers: {{X-Token: "{{{{ auth.token }}}}"}}}}
-environment:
-  BASE_URL: {{required: true, description: Beta or live}}
-  SIGNING_KEY: {{secret: true}}
-  PAGE_SIZE: {{type: integer, default: 50}}
-{extra}
-"""
 VAULT_SECRET = "vk_live_5e4d3c2b1a"
 
 
 @pytest.fixture
 def vault(start_receiver, fake_airflow, tmp_path: Path, airflow_metadata_db: None) -> Client:
     """The API over a catalog with the vault app's two versions (one with a secret), their Variables cleared (the
-    metadata database is this process's), as an editor."""
+    metadata database is this process's), as an admin (writing an environment needs variable edit access)."""
     from airflow.models import Variable
 
     for version in ("1_0_0", "2_0_0"):
         Variable.delete(f"integrations_env__vault__{version}")
     folder = tmp_path / "apps" / "vault"
     folder.mkdir(parents=True)
-    (folder / "1.0.0.yaml").write_text(VAULT.format(version="1.0.0", extra="  LEGACY_FLAG: {type: boolean}"))
-    (folder / "2.0.0.yaml").write_text(VAULT.format(version="2.0.0", extra=""))
+    (folder / "1.0.0.yaml").write_text(
+        environment_app("1.0.0", "  LEGACY_FLAG: {type: boolean}", "vault", "SIGNING_KEY")
+    )
+    (folder / "2.0.0.yaml").write_text(environment_app("2.0.0", key="vault", secret="SIGNING_KEY"))
     catalog = Catalog.load([BUILTIN_APPS, tmp_path / "apps"])
-    return Client(start_receiver(fake_airflow, mounted=True, dispatch=False, catalog=catalog), "editor")
+    return Client(start_receiver(fake_airflow, mounted=True, dispatch=False, catalog=catalog), "admin")
 
 
 def stored_environment(version: str) -> dict[str, Any] | None:
@@ -423,7 +427,7 @@ def stored_environment(version: str) -> dict[str, Any] | None:
     return None if raw is None else json.loads(raw)
 
 
-def test_an_editor_shows_sets_and_copies_an_environment_and_never_sees_a_secret(vault: Client) -> None:
+def test_an_admin_shows_sets_and_copies_an_environment_and_never_sees_a_secret(vault: Client) -> None:
     answers: list[requests.Response] = []
     empty = vault("GET", "/apps/vault/1.0.0/environment")
     assert empty.status_code == 200, empty.text
