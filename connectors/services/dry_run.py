@@ -48,7 +48,7 @@ ContextFor = Callable[[str, str], Mapping[str, Any]]
 
 @dataclass(frozen=True)
 class Sample:
-    source: str  # given | event <id>
+    source: str  # given | event <id> | declared (the trigger's `sample`)
     payload: Any
 
 
@@ -143,7 +143,7 @@ def dry_run_workflow(
         if problems or checked is None:
             raise ServiceError(f"not valid: {len(problems)} error(s)", "invalid", problems, warnings)
         spec, workflow_id = checked, None
-    chosen = _sample(sessions, spec, workflow_id, sample)
+    chosen = _sample(sessions, spec, workflow_id, sample, catalog)
     conditions = _conditions(spec, chosen.payload)
     steps = preview_steps(spec, chosen.payload, catalog, context_for)
     return DryRun(spec.dag_id, conditions.passed, chosen, conditions, steps, warnings)
@@ -152,7 +152,9 @@ def dry_run_workflow(
 # -- the sample -----------------------------------------------------------------------------------------------------
 
 
-def _sample(sessions: SessionFactory, spec: WorkflowSpec, workflow_id: int | None, given: Any) -> Sample:
+def _sample(
+    sessions: SessionFactory, spec: WorkflowSpec, workflow_id: int | None, given: Any, catalog: Catalog
+) -> Sample:
     if given is not None:
         return Sample("given", given)
     app, _, version = spec.trigger.app.partition("@")
@@ -184,6 +186,9 @@ def _sample(sessions: SessionFactory, spec: WorkflowSpec, workflow_id: int | Non
                 return Sample(f"event {event_id}", json.loads(payload))
             except ValueError:
                 continue
+    trigger = catalog.get(spec.trigger.app).triggers.get(spec.trigger.key)
+    if trigger is not None and trigger.sample is not None:
+        return Sample("declared", trigger.sample)
     message = f"no sample event: {where}, and its trigger declares no sample; give a sample payload"
     raise ServiceError(message, "invalid", [Problem(DRAFT, "sample", message)])
 

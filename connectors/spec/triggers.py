@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -90,6 +90,13 @@ class PingSpec(SpecModel):
         return re.fullmatch(self.body_pattern, body.decode("utf-8", "replace")) is not None
 
 
+def check_sample(sample: dict[str, Any] | None, output: dict[str, OutputFieldSpec]) -> None:
+    """A declared sample shows every declared output field (so it cannot drift from them unnoticed)."""
+    missing = [name for name in output if sample is not None and name not in sample]
+    if missing:
+        raise ValueError(f"the sample lacks the declared output field(s) {', '.join(missing)}")
+
+
 class WebhookTriggerSpec(SpecModel):
     type: Literal["webhook"]
     name: str
@@ -101,6 +108,16 @@ class WebhookTriggerSpec(SpecModel):
     topic: TopicFilterSpec | None = None
     ping: PingSpec | None = None
     output: dict[str, OutputFieldSpec] = Field(default_factory=dict)
+    sample: dict[str, Any] | None = Field(
+        default=None,
+        description="One event's data as the app sends it (a webhook body, a polled record): what a dry run shows "
+        "when no event has been stored yet. It holds every declared output field.",
+    )
+
+    @model_validator(mode="after")
+    def _sample_holds_the_outputs(self) -> WebhookTriggerSpec:
+        check_sample(self.sample, self.output)
+        return self
 
 
 class WindowSpec(SpecModel):
@@ -127,6 +144,16 @@ class PollingTriggerSpec(SpecModel):
     window: WindowSpec | None = None
     pagination: PaginationSpec | None = None
     output: dict[str, OutputFieldSpec] = Field(default_factory=dict)
+    sample: dict[str, Any] | None = Field(
+        default=None,
+        description="One event's data as the app sends it (a webhook body, a polled record): what a dry run shows "
+        "when no event has been stored yet. It holds every declared output field.",
+    )
+
+    @model_validator(mode="after")
+    def _sample_holds_the_outputs(self) -> PollingTriggerSpec:
+        check_sample(self.sample, self.output)
+        return self
 
 
 TriggerSpec = Annotated[WebhookTriggerSpec | PollingTriggerSpec, Field(discriminator="type")]

@@ -117,8 +117,10 @@ def studio(page: Any) -> Any:
 
 
 def go(page: Any, hash_route: str) -> Any:
+    """Open a page of the studio and wait until it is shown (the studio marks `main` with the route it shows)."""
     frame = studio(page)
     frame.evaluate(f"location.hash = {json.dumps(hash_route)}")
+    frame.wait_for_function("route => document.querySelector('main').dataset.route === route", arg=hash_route)
     return frame
 
 

@@ -116,7 +116,9 @@ async function route() {
   for (const [pattern, page] of routes) {
     const match = hash.match(pattern);
     if (match) {
+      main.dataset.route = "";
       try { await page(match); } catch (error) { show(failure(error)); }
+      main.dataset.route = hash;  // shown: what the browser tests wait for
       return;
     }
   }
@@ -163,6 +165,7 @@ async function workflowBuilder(reference) {
     if (events.length) sample = (await api("GET", `/events/${events[0].id}`)).payload;
   }
   const state = { problems: [], result: null };
+  let renders = 0;
   const dagState = h("span", { id: "dag-state" });
   const showDag = async () => {
     let dag = null;
@@ -218,11 +221,20 @@ async function workflowBuilder(reference) {
       const events = await api("GET", `/events?workflow=${w.id}&limit=1`);
       if (events.length) { sample = (await api("GET", `/events/${events[0].id}`)).payload; return; }
     }
+    const trigger = ((await appVersion(wf.trigger.app)).definition.triggers || {})[wf.trigger.key];
+    if (trigger && trigger.sample) sample = trigger.sample;  // none received yet: the one the app declares
   }
 
+  // Everything fetched first, then the form built and swapped in at once: what is typed meanwhile is never lost,
+  // and a render overtaken by a newer one is dropped.
   async function render() {
+    const turn = ++renders;
     await sampleFromTrigger();
-    const triggerSpec = wf.trigger.app ? await appVersion(wf.trigger.app).catch(() => null) : null;
+    const needed = [wf.trigger.app, ...wf.steps.map((step) => step.app)].filter(Boolean);
+    await Promise.all(needed.map((ref) => appVersion(ref).catch(() => null)));
+    if (turn !== renders) return;
+    const known = (ref) => (ref && cache.versions[ref]) || null;
+    const triggerSpec = known(wf.trigger.app);
     const triggers = triggerSpec ? Object.entries(triggerSpec.definition.triggers || {}) : [];
     const trigger = triggerSpec && triggerSpec.definition.triggers ? triggerSpec.definition.triggers[wf.trigger.key] : null;
     const paths = fieldPaths(triggerSpec);
@@ -277,7 +289,7 @@ async function workflowBuilder(reference) {
         h("button", { name: "add-condition-any", onclick: () => { wf.conditions.any.push({ field: "", operator: "equals", value: "" }); render(); } }, "+ condition")));
 
     const stepCards = [];
-    for (const [i, step] of wf.steps.entries()) stepCards.push(await stepCard(step, i, paths, arrays, fieldRow, text, connectionSelect, refSelect));
+    for (const [i, step] of wf.steps.entries()) stepCards.push(stepCard(step, known(step.app), i, paths, arrays, fieldRow, text, connectionSelect, refSelect));
     const stepsCard = h("div", { class: "card" }, h("h3", {}, "Steps"), stepCards,
       h("div", { class: "row" },
         h("button", { name: "add-action", onclick: () => { wf.steps.push({ key: `step_${wf.steps.length + 1}`, app: "", connection: "", action: "", inputs: {} }); render(); } }, "+ action"),
@@ -306,9 +318,8 @@ async function workflowBuilder(reference) {
     refreshChanges();
   }
 
-  async function stepCard(step, i, paths, arrays, fieldRow, text, connectionSelect, refSelect) {
+  function stepCard(step, spec, i, paths, arrays, fieldRow, text, connectionSelect, refSelect) {
     const kind = step.search != null && step.action == null ? "search" : "action";
-    const spec = step.app ? await appVersion(step.app).catch(() => null) : null;
     const operations = spec ? Object.entries(spec.definition[kind === "search" ? "searches" : "actions"] || {}) : [];
     const operation = operations.find(([k]) => k === step[kind]);
     const declared = operation ? operation[1].inputs || {} : {};

@@ -168,18 +168,19 @@ def test_the_newest_stored_event_is_the_default_sample(sessions, catalog, sqlite
     draft = text("shopify_order_to_eshopbox").replace("key: shopify_order_to_eshopbox", "key: orders_draft")
     assert dry_run_workflow(sessions, catalog, yaml_text=draft).sample.source == f"event {newest}"
     elsewhere = draft.replace("connection: demo_shopify", "connection: demo_shopify_sap_business_one")
-    with pytest.raises(ServiceError) as none:
-        dry_run_workflow(sessions, catalog, yaml_text=elsewhere)
-    assert "no stored workflow on shopify@1.0.0 order_created (demo_shopify_sap_business_one)" in none.value.message
+    declared = dry_run_workflow(sessions, catalog, yaml_text=elsewhere)  # no event there: the app's own sample
+    assert declared.sample.source == "declared"
+    assert declared.sample.payload == catalog.get("shopify@1.0.0").triggers["order_created"].sample
+    assert declared.steps[0].inputs["customer_order_number"] == declared.sample.payload["id"]
 
 
 def test_no_sample_anywhere_is_a_problem(sessions, catalog) -> None:
-    with pytest.raises(ServiceError) as refused:
-        dry_run_workflow(sessions, catalog, workflow="wf.demo.shopify_order_to_eshopbox")
+    with pytest.raises(ServiceError) as refused:  # no event stored, and Delhivery's scan push declares no sample
+        dry_run_workflow(sessions, catalog, workflow="wf.demo.delhivery_delivered_to_eshopbox")
     assert refused.value.kind == "invalid"
     (problem,) = refused.value.problems
     assert problem.path == "sample" and problem.message.startswith("no sample event: ")
-    assert "wf.demo.shopify_order_to_eshopbox has no stored event" in problem.message
+    assert "wf.demo.delhivery_delivered_to_eshopbox has no stored event" in problem.message
 
 
 def test_an_invalid_draft_and_an_unknown_workflow(sessions, catalog) -> None:

@@ -54,5 +54,5 @@ def test_a_failing_condition_is_marked_and_problems_exit_1(sqlite_registry: str,
     assert refused.exit_code == 1
     assert f"{broken}:" in refused.output and "steps[0].search" in refused.output
     apply_seed_workflows(sqlite_registry)
-    no_sample = dry_run("wf.demo.eshopbox_packed_to_shopify_fulfillment")
+    no_sample = dry_run("wf.demo.delhivery_delivered_to_eshopbox")
     assert no_sample.exit_code == 1 and "no sample event: " in no_sample.output

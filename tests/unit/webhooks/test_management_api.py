@@ -373,7 +373,10 @@ def test_a_viewer_dry_runs_a_draft_on_a_sample_and_sees_no_credential(viewer: Cl
 
 
 def test_a_stored_workflow_is_dry_run_on_its_newest_event(viewer: Client, harness: Harness) -> None:
-    nothing = viewer("POST", f"/workflows/{SHOPIFY_DAG}/dry-run")
+    declared = viewer("POST", f"/workflows/{SHOPIFY_DAG}/dry-run")  # no event yet: the trigger's declared sample
+    assert declared.status_code == 200, declared.text
+    assert declared.json()["sample"]["source"] == "declared"
+    nothing = viewer("POST", "/workflows/wf.demo.delhivery_delivered_to_eshopbox/dry-run")  # it declares none
     assert nothing.status_code == 422, nothing.text
     assert nothing.json()["problems"][0]["path"] == "sample"
     assert nothing.json()["detail"].startswith("no sample event: ")
