@@ -90,14 +90,26 @@ class PingSpec(SpecModel):
         return re.fullmatch(self.body_pattern, body.decode("utf-8", "replace")) is not None
 
 
-def check_sample(sample: dict[str, Any] | None, output: dict[str, OutputFieldSpec]) -> None:
-    """A declared sample shows every declared output field (so it cannot drift from them unnoticed)."""
-    missing = [name for name in output if sample is not None and name not in sample]
-    if missing:
-        raise ValueError(f"the sample lacks the declared output field(s) {', '.join(missing)}")
+class TriggerDataSpec(SpecModel):
+    """What a trigger's events carry, shared by both kinds: the fields workflows may map from, and one example."""
+
+    output: dict[str, OutputFieldSpec] = Field(default_factory=dict)
+    sample: dict[str, Any] | None = Field(
+        default=None,
+        description="One event's data as the app sends it (a webhook body, a polled record): what a dry run shows "
+        "when no event has been stored yet. It holds every declared output field.",
+    )
+
+    @model_validator(mode="after")
+    def _sample_holds_the_outputs(self) -> TriggerDataSpec:
+        """A declared sample shows every declared output field, so it cannot drift from them unnoticed."""
+        missing = [name for name in self.output if self.sample is not None and name not in self.sample]
+        if missing:
+            raise ValueError(f"the sample lacks the declared output field(s) {', '.join(missing)}")
+        return self
 
 
-class WebhookTriggerSpec(SpecModel):
+class WebhookTriggerSpec(TriggerDataSpec):
     type: Literal["webhook"]
     name: str
     description: str | None = None
@@ -107,17 +119,6 @@ class WebhookTriggerSpec(SpecModel):
     )
     topic: TopicFilterSpec | None = None
     ping: PingSpec | None = None
-    output: dict[str, OutputFieldSpec] = Field(default_factory=dict)
-    sample: dict[str, Any] | None = Field(
-        default=None,
-        description="One event's data as the app sends it (a webhook body, a polled record): what a dry run shows "
-        "when no event has been stored yet. It holds every declared output field.",
-    )
-
-    @model_validator(mode="after")
-    def _sample_holds_the_outputs(self) -> WebhookTriggerSpec:
-        check_sample(self.sample, self.output)
-        return self
 
 
 class WindowSpec(SpecModel):
@@ -133,7 +134,7 @@ class WindowSpec(SpecModel):
     overlap_seconds: int = Field(default=0, ge=0)
 
 
-class PollingTriggerSpec(SpecModel):
+class PollingTriggerSpec(TriggerDataSpec):
     type: Literal["polling"]
     name: str
     description: str | None = None
@@ -143,17 +144,6 @@ class PollingTriggerSpec(SpecModel):
     updated_at_field: str | None = None
     window: WindowSpec | None = None
     pagination: PaginationSpec | None = None
-    output: dict[str, OutputFieldSpec] = Field(default_factory=dict)
-    sample: dict[str, Any] | None = Field(
-        default=None,
-        description="One event's data as the app sends it (a webhook body, a polled record): what a dry run shows "
-        "when no event has been stored yet. It holds every declared output field.",
-    )
-
-    @model_validator(mode="after")
-    def _sample_holds_the_outputs(self) -> PollingTriggerSpec:
-        check_sample(self.sample, self.output)
-        return self
 
 
 TriggerSpec = Annotated[WebhookTriggerSpec | PollingTriggerSpec, Field(discriminator="type")]
