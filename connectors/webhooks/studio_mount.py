@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import FastAPI
 
@@ -19,7 +18,7 @@ def airflow_login_url(next_url: str) -> str:
     from airflow.api_fastapi.app import get_auth_manager
 
     ensure_auth_manager()
-    return get_auth_manager().get_url_login(next_url=next_url) or f"/auth/login?next={quote(next_url)}"
+    return get_auth_manager().get_url_login(next_url=next_url)
 
 
 def add_studio(app: FastAPI, access: Callable[..., Any] | None) -> None:
